@@ -1,0 +1,49 @@
+"""Practice roles, the platform's permission groups, and which groups count as staff (MFA required)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class PracticeRole(models.TextChoices):
+    """Roles in a UK general-practice team: a membership's role and a module's audience."""
+
+    GP = "gp", "GP"
+    PRACTICE_NURSE = "practice_nurse", "Practice nurse"
+    ADVANCED_NURSE_PRACTITIONER = "anp", "Advanced nurse practitioner"
+    HCA = "hca", "Healthcare assistant (HCA)"
+    CLINICAL_PHARMACIST = "clinical_pharmacist", "Clinical pharmacist"
+    PHYSICIAN_ASSOCIATE = "physician_associate", "Physician associate"
+    PRACTICE_MANAGER = "practice_manager", "Practice manager"
+    RECEPTION_ADMIN = "reception_admin", "Reception or admin"
+    OTHER = "other", "Other"
+
+
+LEARNER = "Learner"
+PRACTICE_LEAD = "Practice lead"
+EDITOR = "Editor"
+MODERATOR = "Moderator"
+RESEARCHER = "Researcher"
+ADMIN = "Admin"
+
+ALL_GROUPS = (LEARNER, PRACTICE_LEAD, EDITOR, MODERATOR, RESEARCHER, ADMIN)
+# Roles that can change content or read trial data across practices: MFA is mandatory.
+STAFF_GROUPS = (EDITOR, MODERATOR, RESEARCHER, ADMIN)
+
+
+def user_in_groups(user, *names: str) -> bool:
+    """Return True if the user is active and in any of the named groups (superusers always)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_group_names_cache", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._group_names_cache = cached
+    return bool(cached.intersection(names))
+
+
+def is_staff_role(user) -> bool:
+    """Return True if the user holds a role for which MFA is required."""
+    return user_in_groups(user, *STAFF_GROUPS)

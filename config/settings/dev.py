@@ -1,0 +1,20 @@
+"""Local development: the embedded default (SQLite, tasks in-process, email to the console)."""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+DEBUG = True
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+DEMO_DATA_ALLOWED = True
+RESEARCH_PSEUDONYM_KEY = os.environ.get("RESEARCH_PSEUDONYM_KEY") or "dev-only-pseudonym-key"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# runserver and the test live server serve static files themselves; WhiteNoise is for production.
+from .base import MIDDLEWARE  # noqa: E402
+
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]

@@ -1,0 +1,44 @@
+"""Read deployment settings from the environment, shared by every settings module."""
+
+from __future__ import annotations
+
+import os
+
+import dj_database_url
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """Return a comma-separated environment variable as a list of non-empty strings."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Return an environment variable read as a boolean ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_from_env(sqlite_path: str) -> dict:
+    """Return DATABASES["default"]: DATABASE_URL when set, else the embedded SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+        # ATOMIC_REQUESTS is deliberately off everywhere: services own their transactions,
+        # and request-wide transactions made concurrent SQLite writers fail.
+        return config
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": sqlite_path,
+        "OPTIONS": {
+            # WAL lets readers proceed during a write; the busy timeout makes a writer wait for
+            # the lock instead of failing; IMMEDIATE takes the write lock at BEGIN so two
+            # transactions never deadlock upgrading from read to write.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }

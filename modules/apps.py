@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ModulesConfig(AppConfig):
+    name = "modules"
+    verbose_name = "Learning modules"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401
