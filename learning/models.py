@@ -116,6 +116,9 @@ class ProtocolDeviation(AppendOnlyModel):
     class Meta:
         ordering = ["occurred_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Protocol deviation by user {self.user_id} in module {self.module_id}"
+
 
 class KnowledgeCheckAttempt(AppendOnlyModel):
     """Every answer a learner submits to a knowledge check, kept in full."""
@@ -133,6 +136,9 @@ class KnowledgeCheckAttempt(AppendOnlyModel):
     class Meta:
         ordering = ["attempted_at", "id"]
         indexes = [models.Index(fields=["user", "module", "block_id"], name="attempt_user_module_block")]
+
+    def __str__(self) -> str:
+        return f"Attempt at {self.block_id} by user {self.user_id} ({'correct' if self.is_correct else 'incorrect'})"
 
 
 class SectionStatus(models.TextChoices):
@@ -159,6 +165,9 @@ class SectionProgress(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"User {self.user_id} {self.status} section {self.section_id}"
+
 
 class ModuleProgress(models.Model):
     """A learner's running state in a module: visits, engagement and where to resume (derived)."""
@@ -181,6 +190,9 @@ class ModuleProgress(models.Model):
                 fields=["user", "module", "cycle"], name="module_progress_one_per_user_module_cycle"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"User {self.user_id} in module {self.module_id}: {self.engagement_percent}%"
 
 
 class ModuleCompletionQuerySet(AppendOnlyQuerySet):

@@ -1,0 +1,350 @@
+"""Writes about learning: the one place where access, engagement and completion are recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from modules.models import ModulePage, SectionPage
+from practices.models import Membership
+
+from . import measures
+from .models import (
+    EventType,
+    KnowledgeCheckAttempt,
+    LearningEvent,
+    ModuleCompletion,
+    ModuleProgress,
+    ProtocolDeviation,
+    SectionProgress,
+    SectionStatus,
+)
+from .selectors import ModuleStructure, answered_check_ids, module_structure
+from .signals import completion_recorded
+
+
+def _check_collectable(membership: Membership, at: datetime) -> None:
+    practice = membership.practice
+    if not practice.can_open_modules:
+        raise ValidationError("Control-arm practices cannot open intervention modules.")
+    if practice.is_withdrawn_on(timezone.localdate(at)):
+        raise ValidationError("Nothing is collected for a practice after its withdrawal date.")
+
+
+def _lock_progress(*, user, module: ModulePage, at: datetime) -> ModuleProgress:
+    """Return the learner's current-cycle progress row, created if needed, locked for update."""
+    progress = (
+        ModuleProgress.objects.select_for_update().filter(user=user, module=module).order_by("-cycle").first()
+    )
+    if progress is not None:
+        return progress
+    try:
+        with transaction.atomic():
+            return ModuleProgress.objects.create(
+                user=user, module=module, cycle=1, started_at=at, last_viewed_at=at, visit_count=0
+            )
+    except IntegrityError:
+        # Another request created it first; wait for its lock and use that row.
+        return ModuleProgress.objects.select_for_update().get(user=user, module=module, cycle=1)
+
+
+def _append_event(
+    *,
+    membership: Membership,
+    module: ModulePage,
+    section: SectionPage | None,
+    structure: ModuleStructure,
+    event_type: str,
+    at: datetime,
+    visit_number: int,
+    detail: dict | None = None,
+) -> LearningEvent:
+    return LearningEvent.objects.create(
+        user_id=membership.user_id,
+        practice_id=membership.practice_id,
+        role=membership.role,
+        module=module,
+        section=section,
+        module_version=structure.version,
+        event_type=event_type,
+        occurred_at=at,
+        visit_number=visit_number,
+        detail=detail or {},
+    )
+
+
+def _refresh_section_status(
+    *, progress: ModuleProgress, section_id: int, structure: ModuleStructure, at: datetime, answered: set[str]
+) -> bool:
+    """Create or advance the learner's section row; return True if its status changed."""
+    info = structure.section(section_id)
+    if info is None:
+        return False
+    undertaken = measures.section_undertaken(viewed=True, check_ids=info.check_ids, answered_check_ids=answered)
+    status = SectionStatus.COMPLETED if undertaken else SectionStatus.VIEWED
+    row, created = SectionProgress.objects.get_or_create(
+        user_id=progress.user_id,
+        section_id=section_id,
+        cycle=progress.cycle,
+        defaults={
+            "module_id": progress.module_id,
+            "status": status,
+            "first_viewed_at": at,
+            "completed_at": at if undertaken else None,
+            "module_version": structure.version,
+        },
+    )
+    if created:
+        return True
+    if undertaken and row.status != SectionStatus.COMPLETED:
+        row.status = SectionStatus.COMPLETED
+        row.completed_at = at
+        row.module_version = structure.version
+        row.save(update_fields=["status", "completed_at", "module_version"])
+        return True
+    return False
+
+
+def _answered_this_cycle(*, user, module: ModulePage, progress: ModuleProgress) -> tuple[set[str], set[str]]:
+    since = progress.started_at if progress.cycle > 1 else None
+    return answered_check_ids(user, module, since=since)
+
+
+def _recompute_engagement(*, progress: ModuleProgress, structure: ModuleStructure) -> Decimal:
+    completed = SectionProgress.objects.filter(
+        user_id=progress.user_id, module_id=progress.module_id, cycle=progress.cycle, status=SectionStatus.COMPLETED
+    ).values_list("section_id", flat=True)
+    return measures.engagement_percent(structure.weights, completed)
+
+
+def _complete_if_due(
+    *,
+    membership: Membership,
+    module: ModulePage,
+    progress: ModuleProgress,
+    structure: ModuleStructure,
+    correct: set[str],
+    at: datetime,
+) -> ModuleCompletion | None:
+    if not structure.rule.is_met(
+        engagement=progress.engagement_percent, check_ids=structure.check_ids, correct_check_ids=correct
+    ):
+        return None
+    if ModuleCompletion.objects.filter(user_id=membership.user_id, module=module, cycle=progress.cycle).exists():
+        return None
+    try:
+        with transaction.atomic():
+            completion = ModuleCompletion.objects.create(
+                user_id=membership.user_id,
+                module=module,
+                practice_id=membership.practice_id,
+                role=membership.role,
+                module_version=structure.version,
+                completed_at=at,
+                engagement_percent=progress.engagement_percent,
+                cycle=progress.cycle,
+            )
+    except IntegrityError:
+        # The unique constraint is the last line of defence against a second tab.
+        return None
+    _append_event(
+        membership=membership, module=module, section=None, structure=structure,
+        event_type=EventType.COMPLETION, at=at, visit_number=progress.visit_count,
+        detail={"cycle": progress.cycle, "engagement_percent": str(progress.engagement_percent)},
+    )
+    completion_recorded.send(sender=ModuleCompletion, completion=completion)
+    return completion
+
+
+@dataclass(frozen=True)
+class AccessResult:
+    """What recording a page view produced."""
+
+    event: LearningEvent
+    progress: ModuleProgress
+    completion: ModuleCompletion | None
+
+
+@transaction.atomic
+def record_access(
+    *, membership: Membership, module: ModulePage, section: SectionPage | None = None, at: datetime | None = None
+) -> AccessResult:
+    """Append a page-view event and advance the learner's progress in the module."""
+    at = at or timezone.now()
+    _check_collectable(membership, at)
+    user = membership.user
+    structure = module_structure(module)
+    progress = _lock_progress(user=user, module=module, at=at)
+    previous = progress.last_viewed_at if progress.visit_count else None
+    if measures.starts_new_visit(previous, at):
+        progress.visit_count += 1
+    progress.last_viewed_at = max(progress.last_viewed_at, at)
+    fields = ["visit_count", "last_viewed_at"]
+    event = _append_event(
+        membership=membership, module=module, section=section, structure=structure,
+        event_type=EventType.SECTION_VIEW if section else EventType.MODULE_VIEW,
+        at=at, visit_number=progress.visit_count,
+    )
+    completion = None
+    if section is not None:
+        progress.last_section_id = section.pk
+        fields.append("last_section")
+        info = structure.section(section.pk)
+        answered: set[str] = set()
+        correct: set[str] = set()
+        if info is not None and info.check_ids:
+            answered, correct = _answered_this_cycle(user=user, module=module, progress=progress)
+        if _refresh_section_status(progress=progress, section_id=section.pk, structure=structure, at=at, answered=answered):
+            progress.engagement_percent = _recompute_engagement(progress=progress, structure=structure)
+            fields.append("engagement_percent")
+            if structure.rule.pass_mark and structure.check_ids and not correct:
+                answered, correct = _answered_this_cycle(user=user, module=module, progress=progress)
+            progress.save(update_fields=fields)
+            completion = _complete_if_due(
+                membership=membership, module=module, progress=progress, structure=structure, correct=correct, at=at
+            )
+            return AccessResult(event=event, progress=progress, completion=completion)
+    progress.save(update_fields=fields)
+    return AccessResult(event=event, progress=progress, completion=completion)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """A knowledge-check attempt and what it changed."""
+
+    attempt: KnowledgeCheckAttempt
+    feedback: list[tuple[str, str, bool]]  # (option text, feedback, is_correct) for chosen options
+    completion: ModuleCompletion | None
+
+
+def _find_check(section: SectionPage, block_id: str):
+    for block in section.body:
+        if block.block_type == "knowledge_check" and block.id == block_id:
+            return block.value
+    return None
+
+
+@transaction.atomic
+def record_knowledge_check_attempt(
+    *,
+    membership: Membership,
+    section: SectionPage,
+    block_id: str,
+    selected_option_ids: list[str],
+    at: datetime | None = None,
+) -> AttemptResult:
+    """Keep a learner's answer to a knowledge check and advance their progress."""
+    at = at or timezone.now()
+    _check_collectable(membership, at)
+    module = section.get_parent().specific
+    check = _find_check(section, block_id)
+    if check is None:
+        raise ValidationError("This question is no longer part of the section. Reload the page and try again.")
+    options = {bound.id: bound.value for bound in check["options"].bound_blocks}
+    chosen = list(dict.fromkeys(selected_option_ids))
+    if not chosen:
+        raise ValidationError("Choose an answer.")
+    unknown = [option_id for option_id in chosen if option_id not in options]
+    if unknown:
+        raise ValidationError("That answer is not one of the options. Reload the page and try again.")
+    if check["kind"] == "single" and len(chosen) != 1:
+        raise ValidationError("Choose one answer.")
+    correct_ids = {option_id for option_id, value in options.items() if value["is_correct"]}
+    is_correct = set(chosen) == correct_ids
+
+    user = membership.user
+    structure = module_structure(module)
+    progress = _lock_progress(user=user, module=module, at=at)
+    attempt = KnowledgeCheckAttempt.objects.create(
+        user=user, practice_id=membership.practice_id, module=module, section=section,
+        module_version=structure.version, block_id=block_id, selected_option_ids=chosen,
+        is_correct=is_correct, attempted_at=at,
+    )
+    _append_event(
+        membership=membership, module=module, section=section, structure=structure,
+        event_type=EventType.KNOWLEDGE_CHECK, at=at, visit_number=max(progress.visit_count, 1),
+        detail={"block_id": block_id, "selected_option_ids": chosen, "is_correct": is_correct},
+    )
+    answered, correct = _answered_this_cycle(user=user, module=module, progress=progress)
+    completion = None
+    if _refresh_section_status(progress=progress, section_id=section.pk, structure=structure, at=at, answered=answered):
+        progress.engagement_percent = _recompute_engagement(progress=progress, structure=structure)
+        progress.save(update_fields=["engagement_percent"])
+    completion = _complete_if_due(
+        membership=membership, module=module, progress=progress, structure=structure, correct=correct, at=at
+    )
+    feedback = [(options[o]["text"], options[o]["feedback"], options[o]["is_correct"]) for o in chosen]
+    return AttemptResult(attempt=attempt, feedback=feedback, completion=completion)
+
+
+@transaction.atomic
+def record_resource_download(
+    *, membership: Membership, section: SectionPage, document_id: int, at: datetime | None = None
+) -> LearningEvent:
+    """Append a resource-download event for a document linked from the section."""
+    at = at or timezone.now()
+    _check_collectable(membership, at)
+    module = section.get_parent().specific
+    structure = module_structure(module)
+    progress = _lock_progress(user=membership.user, module=module, at=at)
+    return _append_event(
+        membership=membership, module=module, section=section, structure=structure,
+        event_type=EventType.RESOURCE_DOWNLOAD, at=at, visit_number=max(progress.visit_count, 1),
+        detail={"document_id": document_id},
+    )
+
+
+@transaction.atomic
+def record_completion(*, membership: Membership, module: ModulePage, at: datetime | None = None) -> ModuleCompletion | None:
+    """Record the learner's completion if the module's rule is met and it is not yet recorded."""
+    at = at or timezone.now()
+    _check_collectable(membership, at)
+    structure = module_structure(module)
+    progress = _lock_progress(user=membership.user, module=module, at=at)
+    _, correct = _answered_this_cycle(user=membership.user, module=module, progress=progress)
+    return _complete_if_due(
+        membership=membership, module=module, progress=progress, structure=structure, correct=correct, at=at
+    )
+
+
+@transaction.atomic
+def record_protocol_deviation(
+    *, membership: Membership, module: ModulePage, section: SectionPage | None, path: str, at: datetime | None = None
+) -> ProtocolDeviation:
+    """Record a control-arm learner's attempt to open an intervention module (never an access)."""
+    return ProtocolDeviation.objects.create(
+        user_id=membership.user_id, practice_id=membership.practice_id, role=membership.role,
+        module=module, section=section, occurred_at=at or timezone.now(), path=path[:500],
+    )
+
+
+def renewal_due_on(completion: ModuleCompletion):
+    """Return the date from which the completion may be renewed, or None if it never expires."""
+    months = completion.module.certificate_valid_months
+    if not months:
+        return None
+    return timezone.localdate(completion.completed_at) + relativedelta(months=months)
+
+
+@transaction.atomic
+def start_renewal(*, membership: Membership, module: ModulePage, at: datetime | None = None) -> ModuleProgress:
+    """Start a new cycle for a learner whose completion has expired, keeping the old one on record."""
+    at = at or timezone.now()
+    _check_collectable(membership, at)
+    progress = _lock_progress(user=membership.user, module=module, at=at)
+    completion = ModuleCompletion.objects.filter(user_id=membership.user_id, module=module, cycle=progress.cycle).first()
+    if completion is None:
+        raise ValidationError("You can renew a module only after completing it.")
+    due = renewal_due_on(completion)
+    if due is None or timezone.localdate(at) < due:
+        raise ValidationError("This module's completion has not expired, so it cannot be renewed yet.")
+    return ModuleProgress.objects.create(
+        user_id=membership.user_id, module=module, cycle=progress.cycle + 1, started_at=at,
+        last_viewed_at=progress.last_viewed_at, visit_count=progress.visit_count,
+    )

@@ -1,0 +1,95 @@
+"""Build modules, practices and learners through the real models and services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from wagtail.models import Page
+
+from modules.models import ModuleIndexPage, ModulePage, SectionPage
+from modules.services import record_module_version
+from practices.models import Arm, Membership, Practice
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def module_index() -> ModuleIndexPage:
+    index = ModuleIndexPage.objects.first()
+    if index is None:
+        home = Page.objects.get(depth=2)
+        index = home.add_child(instance=ModuleIndexPage(title="Modules", slug="modules"))
+    return index
+
+
+def knowledge_check(question: str, options: list[tuple[str, bool]], kind: str = "single") -> dict:
+    """Return the raw StreamField data of a knowledge check with stable option ids."""
+    return {
+        "type": "knowledge_check",
+        "id": str(uuid.uuid4()),
+        "value": {
+            "question": question,
+            "kind": kind,
+            "hint": "",
+            "explanation": "",
+            "options": [
+                {"type": "item", "id": str(uuid.uuid4()), "value": {"text": text, "is_correct": ok, "feedback": f"Feedback: {text}"}}
+                for text, ok in options
+            ],
+        },
+    }
+
+
+def build_module(
+    *,
+    slug: str | None = None,
+    kind: str = "team",
+    sections: list[tuple[int, int]] | None = None,
+    threshold: int = 80,
+    pass_mark: int | None = None,
+    valid_months: int | None = None,
+) -> ModulePage:
+    """Create and publish a module with sections given as (weight, number of knowledge checks)."""
+    sections = sections if sections is not None else [(1, 0)] * 5
+    module = module_index().add_child(
+        instance=ModulePage(
+            title=f"Module {slug or ''}".strip(), slug=slug or _unique("module"), kind=kind,
+            summary="A module for tests.", estimated_minutes=30, cpd_hours="0.50",
+            completion_threshold=threshold, pass_mark=pass_mark, certificate_valid_months=valid_months,
+        )
+    )
+    for number, (weight, checks) in enumerate(sections, start=1):
+        body = [
+            knowledge_check(f"Question {number}.{i}", [("Right", True), ("Wrong", False)]) for i in range(1, checks + 1)
+        ]
+        body.insert(0, {"type": "rich_text", "value": f"<p>Section {number} text.</p>", "id": str(uuid.uuid4())})
+        module.add_child(instance=SectionPage(title=f"Section {number}", slug=f"section-{number}", weight=weight, body=body))
+    record_module_version(module=module)
+    return module
+
+
+def sections_of(module: ModulePage) -> list[SectionPage]:
+    return list(SectionPage.objects.child_of(module).live().order_by("path"))
+
+
+def practice(*, arm: str = Arm.IMPLEMENTATION, randomised_on: date | None = date(2026, 1, 5), **fields) -> Practice:
+    code = fields.pop("ods_code", None) or f"A{uuid.uuid4().int % 100000:05d}"
+    trial_id = None if arm == Arm.NOT_IN_TRIAL else fields.pop("trial_id", None) or _unique("T")
+    return Practice.objects.create(
+        ods_code=code, name=fields.pop("name", f"Practice {code}"), nation=fields.pop("nation", "england"),
+        arm=arm, trial_id=trial_id, randomised_on=randomised_on if arm != Arm.NOT_IN_TRIAL else None, **fields
+    )
+
+
+def learner(*, practice_: Practice | None = None, role: str = "gp", is_lead: bool = False, **fields) -> Membership:
+    user = get_user_model().objects.create_user(
+        email=fields.pop("email", f"{_unique('learner')}@example.org"), password="a-Long-passw0rd",
+        first_name=fields.pop("first_name", "Alex"), last_name=fields.pop("last_name", "Learner"),
+    )
+    return Membership.objects.create(
+        user=user, practice=practice_ or practice(), role=role, is_lead=is_lead,
+        started_on=fields.pop("started_on", date(2026, 1, 1)),
+    )
