@@ -1,0 +1,1 @@
+"""Shared building blocks with no models: the one HTML sanitiser lives here."""
