@@ -1,0 +1,178 @@
+"""Wagtail admin screens for certificates: a read-only listing and inspect view, and Revoke."""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.views.generic.edit import FormView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from accounts.roles import ADMIN, user_in_groups
+
+from .forms import RevokeForm
+from .models import Certificate
+from .services import revoke_certificate
+
+ADMIN_ACTIONS = frozenset({"view", "revoke"})
+
+
+class CertificatePermissionPolicy(BasePermissionPolicy):
+    """Admins may list, inspect and revoke certificates; nobody adds, edits or deletes them here."""
+
+    def user_has_permission(self, user, action: str) -> bool:
+        return action in ADMIN_ACTIONS and user_in_groups(user, ADMIN)
+
+    def user_has_any_permission(self, user, actions) -> bool:
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        users = get_user_model().objects.filter(is_active=True)
+        if not ADMIN_ACTIONS.intersection(actions):
+            return users.none()
+        return users.filter(Q(is_superuser=True) | Q(groups__name=ADMIN)).distinct()
+
+
+class StatusColumn(Column):
+    """Show valid, expired or revoked as of today."""
+
+    def get_value(self, instance) -> str:
+        return instance.status.capitalize()
+
+
+class CertificateIndexView(IndexView):
+    """The certificate listing, with Revoke in each row's menu while the certificate is valid."""
+
+    revoke_url_name: str | None = None
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if not instance.is_revoked and self.revoke_url_name and self.user_has_permission("revoke"):
+            buttons.append(
+                Button("Revoke", url=reverse(self.revoke_url_name, args=(quote(instance.pk),)),
+                       icon_name="warning", priority=40)
+            )
+        return buttons
+
+
+class CertificateInspectView(InspectView):
+    """One certificate's details, with a Revoke button while it is not revoked."""
+
+    revoke_url_name: str | None = None
+
+    def get_code_display_value(self) -> str:
+        return self.object.display_code
+
+    def get_status_display_value(self) -> str:
+        return self.object.status.capitalize()
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if not self.object.is_revoked and self.revoke_url_name and self.user_has_permission("revoke"):
+            buttons.append(
+                Button("Revoke", url=reverse(self.revoke_url_name, args=(quote(self.object.pk),)),
+                       icon_name="warning", priority=30)
+            )
+        return buttons
+
+
+class RevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """Ask an admin for the reason, then revoke the certificate through the service."""
+
+    permission_policy = None
+    permission_required = "revoke"
+    template_name = "certificates/admin/revoke.html"
+    form_class = RevokeForm
+    page_title = "Revoke certificate"
+    header_icon = "warning"
+    index_url_name: str | None = None
+    inspect_url_name: str | None = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Certificate, pk=kwargs["pk"])
+
+    def get_page_subtitle(self) -> str:
+        return str(self.object)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": "Certificates"},
+            {"url": reverse(self.inspect_url_name, args=(quote(self.object.pk),)), "label": str(self.object)},
+            {"url": "", "label": "Revoke"},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["inspect_url"] = reverse(self.inspect_url_name, args=(quote(self.object.pk),))
+        return context
+
+    def form_valid(self, form):
+        try:
+            revoke_certificate(certificate=self.object, by=self.request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            for message in error.message_dict.get("reason", []) if hasattr(error, "error_dict") else error.messages:
+                form.add_error("reason" if hasattr(error, "error_dict") else None, message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Certificate {self.object.display_code} was revoked.")
+        return redirect(self.inspect_url_name, quote(self.object.pk))
+
+
+class CertificateViewSet(ModelViewSet):
+    """Certificates in the Wagtail admin: read-only for admins, plus Revoke."""
+
+    model = Certificate
+    icon = "doc-full"
+    menu_label = "Certificates"
+    menu_order = 400
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+    index_view_class = CertificateIndexView
+    inspect_view_class = CertificateInspectView
+    list_display = ["holder_name", "module_title", "module_version", "completed_on", StatusColumn("status"), "issued_at"]
+    search_fields = ["holder_name", "module_title", "code"]
+    inspect_view_fields = [
+        "holder_name", "registration", "module_title", "module_version", "completed_on", "learning_hours",
+        "code", "status", "issued_at", "expires_on", "revoked_at", "revoked_by", "revocation_reason", "practice",
+    ]
+
+    @property
+    def permission_policy(self):
+        return CertificatePermissionPolicy(self.model)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            revoke_url_name=self.get_url_name("revoke"), inspect_url_name=self.get_url_name("inspect"), **kwargs
+        )
+
+    @property
+    def revoke_view(self):
+        return self.construct_view(RevokeView)
+
+    def get_urlpatterns(self):
+        # Certificates are issued by the completion service only; there is no add, edit, copy
+        # or delete screen to reach, whatever the permission policy says.
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path("history/<int:pk>/", self.history_view, name="history"),
+            path("history-results/<int:pk>/", self.history_results_view, name="history_results"),
+            path("revoke/<int:pk>/", self.revoke_view, name="revoke"),
+        ]
