@@ -1,0 +1,22 @@
+"""Writes for accounts: the learner's own profile."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .validators import normalise_registration_number, validate_registration_number
+
+
+@transaction.atomic
+def update_profile(
+    *, user, first_name: str, last_name: str, registration_body: str = "", registration_number: str = ""
+):
+    """Save the user's name and professional registration after checking the number's format."""
+    number = normalise_registration_number(registration_number)
+    validate_registration_number(registration_body, number)
+    user.first_name = first_name.strip()
+    user.last_name = last_name.strip()
+    user.registration_body = registration_body
+    user.registration_number = number
+    user.save(update_fields=["first_name", "last_name", "registration_body", "registration_number"])
+    return user
