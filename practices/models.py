@@ -162,8 +162,19 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} at {self.practice.name}"
 
 
+class InvitationSource(models.TextChoices):
+    LEAD = "lead", "Sent by a practice lead"
+    IMPORT = "import", "Staff import"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self) -> InvitationQuerySet:
+        """Return invitations that can still be accepted."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
 class Invitation(models.Model):
-    """A practice lead's (or import's) invitation for a colleague to join the practice."""
+    """An invitation to join a practice: a lead's link to a colleague, or an imported staff member's welcome."""
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -171,18 +182,23 @@ class Invitation(models.Model):
     last_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=24, choices=Role.choices)
     is_lead = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, choices=InvitationSource.choices, default=InvitationSource.LEAD)
     token = models.CharField(max_length=64, unique=True, default=new_invitation_token, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the email went out (once only).")
+    revoked_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     VALID_FOR = timedelta(days=14)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -198,4 +214,5 @@ class Invitation(models.Model):
 
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        """Return True if the invitation can still be accepted."""
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,16 @@
+"""Practice URLs: joining (by link or code) and a lead's invitations. /practice/ itself is learning's dashboard."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "practices"
+
+urlpatterns = [
+    path("practice/invite/", views.invite_colleague, name="invite"),
+    path("practice/invitations/<int:pk>/cancel/", views.cancel_invitation, name="cancel_invitation"),
+    path("join/", views.join_with_code, name="join"),
+    path("join/<str:token>/", views.join_invitation, name="join_invitation"),
+]
