@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 
 def site_navigation(request) -> dict:
-    """Return the header's account links for the current user."""
+    """Return the header's navigation links for the current user, marking the current one."""
     from accounts.roles import ADMIN, EDITOR, MODERATOR, PRACTICE_LEAD, RESEARCHER, user_in_groups
 
     user = getattr(request, "user", None)
-    links: list[dict[str, str]] = []
+    links: list[dict[str, object]] = []
     if user is not None and user.is_authenticated:
         links.append({"label": "My modules", "url": "/modules/"})
         if user_in_groups(user, PRACTICE_LEAD):
-            links.append({"label": "Practice", "url": "/practice/"})
-        if user_in_groups(user, EDITOR, MODERATOR, ADMIN):
+            links.append({"label": "My practice", "url": "/practice/"})
+        if user_in_groups(user, EDITOR, MODERATOR, RESEARCHER, ADMIN):
             links.append({"label": "Admin", "url": "/admin/"})
         if user_in_groups(user, RESEARCHER, ADMIN):
             links.append({"label": "Research", "url": "/research/"})
-        links.append({"label": "Account", "url": reverse("account_email")})
+    path = getattr(request, "path", "")
+    for link in links:
+        link["current"] = path == link["url"] or path.startswith(str(link["url"]))
     return {"nav_links": links}
