@@ -1,0 +1,142 @@
+"""Print the trial's uptake per practice and per arm as JSON or CSV (schema in docs/measures.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from learning.measures import DEFAULT_WINDOW_WEEKS
+from learning.uptake import ArmSummary, PracticeUptake, UptakeReport, iso_utc, uptake_report
+
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+PRACTICE_COLUMNS = [
+    "trial_id", "ods_code", "arm", "randomised_on", "withdrawn_on", "module", "kind",
+    "accesses", "learners", "completers", "completers_by_role", "first_access_at", "first_completion_at",
+    "first_access_days_from_randomisation", "first_completion_days_from_randomisation",
+    "accessed_within_window", "practice_completed", "completed_within_window", "protocol_deviations",
+]
+SPREAD_FIGURES = ("accesses", "learners", "completers")
+SPREAD_STATS = ("median", "q1", "q3", "min", "max")
+FLAGS = ("practice_completed", "completed_within_window")
+ARM_COLUMNS = [
+    "arm", "practices", "module", "kind",
+    *[f"{figure}_{stat}" for figure in SPREAD_FIGURES for stat in SPREAD_STATS],
+    *[f"{flag}_{part}" for flag in FLAGS for part in ("count", "share")],
+]
+
+
+def _cell(value: Any) -> str:
+    """Return a CSV cell: booleans as true/false, None as empty, dates in ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def practice_csv_rows(rows: list[PracticeUptake]) -> list[list[str]]:
+    """Return one CSV row per practice per module."""
+    out = []
+    for row in rows:
+        for slug, m in row.modules.items():
+            by_role = ";".join(f"{role}={count}" for role, count in m.completers_by_role.items())
+            values = [
+                row.trial_id, row.ods_code, row.arm, row.randomised_on, row.withdrawn_on, slug, m.kind,
+                m.accesses, m.learners, m.completers, by_role, iso_utc(m.first_access_at),
+                iso_utc(m.first_completion_at), m.first_access_days_from_randomisation,
+                m.first_completion_days_from_randomisation, m.accessed_within_window, m.practice_completed,
+                m.completed_within_window, m.protocol_deviations,
+            ]
+            out.append([_cell(v) for v in values])
+    return out
+
+
+def arm_csv_rows(arms: list[ArmSummary]) -> list[list[str]]:
+    """Return one CSV row per arm per module."""
+    out = []
+    for arm in arms:
+        for slug, m in arm.modules.items():
+            values: list[Any] = [arm.arm, arm.practices, slug, m.kind]
+            for figure in SPREAD_FIGURES:
+                spread = getattr(m, figure)
+                values += [getattr(spread, stat) for stat in SPREAD_STATS]
+            for flag in FLAGS:
+                count = getattr(m, flag)
+                values += [count.count, count.share]
+            out.append([_cell(v) for v in values])
+    return out
+
+
+def _parse_date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not DATE_PATTERN.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--{option} must be a date as YYYY-MM-DD, got {value!r}.") from None
+
+
+def _parse_weeks(value: str) -> int:
+    try:
+        weeks = int(value)
+    except ValueError:
+        raise CommandError(f"--window-weeks must be a whole number of weeks, got {value!r}.") from None
+    if weeks < 1:
+        raise CommandError(f"--window-weeks must be 1 or more, got {weeks}.")
+    return weeks
+
+
+class Command(BaseCommand):
+    help = (
+        "Print uptake per practice and per arm (accesses, learners, completers, first access and "
+        "completion, window flags). Dates are YYYY-MM-DD at 00:00 UTC; --start is inclusive, --end exclusive."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--format", choices=["json", "csv"], default="json", help="Output format (default json).")
+        parser.add_argument("--start", help="Count events from this date (inclusive), YYYY-MM-DD.")
+        parser.add_argument("--end", help="Count events before this date (exclusive), YYYY-MM-DD.")
+        parser.add_argument(
+            "--window-weeks", default=str(DEFAULT_WINDOW_WEEKS),
+            help=f"Weeks after randomisation for the window flags (default {DEFAULT_WINDOW_WEEKS}).",
+        )
+        parser.add_argument(
+            "--arms", action="store_true",
+            help="With --format csv, print the per-arm rows instead of the per-practice rows.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        start = _parse_date("start", options["start"])
+        end = _parse_date("end", options["end"])
+        weeks = _parse_weeks(options["window_weeks"])
+        if start is not None and end is not None and start >= end:
+            raise CommandError(f"--start ({start}) must be before --end ({end}).")
+        if options["arms"] and options["format"] != "csv":
+            raise CommandError("--arms applies to --format csv; the JSON output always includes the arms.")
+        report = uptake_report(start=start, end=end, window_weeks=weeks)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+        else:
+            self.stdout.write(self._csv(report, arms=options["arms"]), ending="")
+
+    def _csv(self, report: UptakeReport, *, arms: bool) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if arms:
+            writer.writerow(ARM_COLUMNS)
+            writer.writerows(arm_csv_rows(report.arms))
+        else:
+            writer.writerow(PRACTICE_COLUMNS)
+            writer.writerows(practice_csv_rows(report.practices))
+        return buffer.getvalue()

@@ -1,0 +1,466 @@
+"""Uptake per practice and per arm: the trial's access and completion figures, read from the records.
+
+The measures themselves (what a visit, engagement and completion are) live in learning.measures;
+this module counts them. Every reader of uptake (the `uptake_report` command, dashboards, the
+research API) calls `uptake_report()` or its parts, so they can never disagree. docs/measures.md
+describes each figure for the trial team.
+
+Rules, in one place:
+- Times are UTC. A date parameter (start, end, randomisation) means 00:00 UTC on that date.
+- The period is [start, end): start inclusive, end exclusive; either may be open.
+- Events and completions carry the learner's practice and role at the moment they happened, so a
+  learner who moves practice counts for each practice with what they did while a member there.
+- Accesses: distinct (learner, visit number) pairs among the practice's page-view events in the
+  module within the period. A visit that straddles the period's edge counts once if any of its
+  views falls inside.
+- Completers: distinct learners with a completion for that practice and module in the period; each
+  is counted once in completers_by_role, under their role at their first completion in the period.
+- Window: an event is within the window if it happened before randomisation date + window_weeks
+  (00:00 UTC). With no randomisation date (not in trial) the window flags are None.
+- Protocol deviations (control-arm attempts) are never accesses; they are reported separately.
+- Withdrawn practices keep their rows; nothing is recorded after their withdrawal date, and data of
+  a practice that chose deletion is gone once purged, so it counts as zero.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Case, CharField, Count, F, IntegerField, Min, OuterRef, Subquery, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from modules.models import ModuleKind, ModulePage
+from practices.models import Arm, Practice
+
+from .measures import DEFAULT_WINDOW_WEEKS
+from .models import LearningEvent, ModuleCompletion, ProtocolDeviation
+
+# Arms in the order reports list them.
+ARM_ORDER = (Arm.IMPLEMENTATION, Arm.CONTROL, Arm.NOT_IN_TRIAL)
+# Module kinds in the order reports list them (the model's declaration order, not alphabetical).
+KIND_ORDER = tuple(ModuleKind.values)
+SHARE_PLACES = Decimal("0.0001")
+SPREAD_PLACES = Decimal("0.01")
+
+
+def utc_midnight(day: date) -> datetime:
+    """Return 00:00 UTC at the start of the given date."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """Return an aware datetime as ISO 8601 in UTC with a trailing Z, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class ModuleUptake:
+    """One practice's figures for one module."""
+
+    slug: str
+    kind: str
+    accesses: int = 0
+    learners: int = 0
+    completers: int = 0
+    completers_by_role: dict[str, int] = field(default_factory=dict)
+    first_access_at: datetime | None = None
+    first_completion_at: datetime | None = None
+    first_access_days_from_randomisation: int | None = None
+    first_completion_days_from_randomisation: int | None = None
+    accessed_within_window: bool | None = None
+    completed_within_window: bool | None = None
+    protocol_deviations: int = 0
+
+    @property
+    def practice_completed(self) -> bool:
+        """Return True if at least one learner of the practice completed the module."""
+        return self.completers > 0
+
+
+@dataclass(frozen=True)
+class PracticeUptake:
+    """One practice's identity in the trial and its figures per module (keyed by module slug)."""
+
+    trial_id: str | None
+    ods_code: str
+    arm: str
+    randomised_on: date | None
+    withdrawn_on: date | None
+    modules: dict[str, ModuleUptake]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median, quartiles (inclusive method) and range of one figure across an arm's practices."""
+
+    median: Decimal
+    q1: Decimal
+    q3: Decimal
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    """How many of an arm's practices meet a flag, and their share (0-1, four decimals)."""
+
+    count: int | None
+    share: Decimal | None
+
+
+@dataclass(frozen=True)
+class ArmModuleSummary:
+    """An arm's spread of per-practice figures for one module, and its flag counts."""
+
+    slug: str
+    kind: str
+    accesses: Spread
+    learners: Spread
+    completers: Spread
+    practice_completed: FlagCount
+    completed_within_window: FlagCount
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """One arm: its number of practices and its summary per module (keyed by module slug)."""
+
+    arm: str
+    practices: int
+    modules: dict[str, ArmModuleSummary]
+
+
+@dataclass(frozen=True)
+class UptakeReport:
+    """The whole uptake report: parameters, per-practice rows and per-arm summaries."""
+
+    generated_at: datetime
+    start: date | None
+    end: date | None
+    window_weeks: int
+    practices: list[PracticeUptake]
+    arms: list[ArmSummary]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data (the schema in docs/measures.md)."""
+        return {
+            "generated_at": iso_utc(self.generated_at),
+            "parameters": {
+                "start": _iso_date(self.start),
+                "end": _iso_date(self.end),
+                "window_weeks": self.window_weeks,
+            },
+            "practices": [practice_as_dict(row) for row in self.practices],
+            "arms": [arm_as_dict(row) for row in self.arms],
+        }
+
+
+def _iso_date(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _number(value: Decimal | None) -> float | None:
+    # Spreads are exact multiples of 0.25 and shares are already rounded, so float is exact enough
+    # for JSON and keeps numbers as numbers.
+    return None if value is None else float(value)
+
+
+def practice_as_dict(row: PracticeUptake) -> dict[str, Any]:
+    """Return one practice row as JSON-ready data."""
+    return {
+        "trial_id": row.trial_id,
+        "ods_code": row.ods_code,
+        "arm": row.arm,
+        "randomised_on": _iso_date(row.randomised_on),
+        "withdrawn_on": _iso_date(row.withdrawn_on),
+        "modules": {
+            slug: {
+                "kind": m.kind,
+                "accesses": m.accesses,
+                "learners": m.learners,
+                "completers": m.completers,
+                "completers_by_role": dict(m.completers_by_role),
+                "first_access_at": iso_utc(m.first_access_at),
+                "first_completion_at": iso_utc(m.first_completion_at),
+                "first_access_days_from_randomisation": m.first_access_days_from_randomisation,
+                "first_completion_days_from_randomisation": m.first_completion_days_from_randomisation,
+                "accessed_within_window": m.accessed_within_window,
+                "practice_completed": m.practice_completed,
+                "completed_within_window": m.completed_within_window,
+                "protocol_deviations": m.protocol_deviations,
+            }
+            for slug, m in row.modules.items()
+        },
+    }
+
+
+def _spread_as_dict(spread: Spread) -> dict[str, Any]:
+    return {
+        "median": _number(spread.median),
+        "q1": _number(spread.q1),
+        "q3": _number(spread.q3),
+        "min": spread.min,
+        "max": spread.max,
+    }
+
+
+def _flag_as_dict(flag: FlagCount) -> dict[str, Any]:
+    return {"count": flag.count, "share": _number(flag.share)}
+
+
+def arm_as_dict(row: ArmSummary) -> dict[str, Any]:
+    """Return one arm summary as JSON-ready data."""
+    return {
+        "arm": row.arm,
+        "practices": row.practices,
+        "modules": {
+            slug: {
+                "kind": m.kind,
+                "accesses": _spread_as_dict(m.accesses),
+                "learners": _spread_as_dict(m.learners),
+                "completers": _spread_as_dict(m.completers),
+                "practice_completed": _flag_as_dict(m.practice_completed),
+                "completed_within_window": _flag_as_dict(m.completed_within_window),
+            }
+            for slug, m in row.modules.items()
+        },
+    }
+
+
+def report_modules() -> list[ModulePage]:
+    """Return the live modules a report covers, by kind (team, in-depth, other) then slug (one query)."""
+    kind_rank = Case(
+        *[When(kind=kind, then=Value(rank)) for rank, kind in enumerate(KIND_ORDER)],
+        default=Value(len(KIND_ORDER)),
+        output_field=IntegerField(),
+    )
+    return list(ModulePage.objects.live().annotate(kind_rank=kind_rank).order_by("kind_rank", "slug"))
+
+
+def _between(qs, field_name: str, start: datetime | None, end: datetime | None):
+    if start is not None:
+        qs = qs.filter(**{f"{field_name}__gte": start})
+    if end is not None:
+        qs = qs.filter(**{f"{field_name}__lt": end})
+    return qs
+
+
+def _days_from(randomised_on: date | None, moment: datetime | None) -> int | None:
+    if randomised_on is None or moment is None:
+        return None
+    return (moment.astimezone(UTC).date() - randomised_on).days
+
+
+def _within(window_end: datetime | None, moment: datetime | None) -> bool | None:
+    if window_end is None:
+        return None
+    return moment is not None and moment < window_end
+
+
+def practice_uptake(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    window_weeks: int = DEFAULT_WINDOW_WEEKS,
+    practices: Iterable[Practice] | None = None,
+    modules: list[ModulePage] | None = None,
+) -> list[PracticeUptake]:
+    """Return each practice's figures per live module for the period, in a fixed number of queries.
+
+    Practices default to the whole registry (every arm), ordered by trial ID (practices without one
+    last) then ODS code; every practice gets a row for every module, zeros included.
+    """
+    if window_weeks < 0:
+        raise ValueError("window_weeks must not be negative.")
+    if start is not None and end is not None and start >= end:
+        raise ValueError("start must be before end.")
+    start_at = utc_midnight(start) if start else None
+    end_at = utc_midnight(end) if end else None
+    modules = report_modules() if modules is None else modules
+    if practices is None:
+        practice_list = list(Practice.objects.order_by(F("trial_id").asc(nulls_last=True), "ods_code"))
+        practice_filter: dict[str, Any] = {}
+    else:
+        practice_list = sorted(practices, key=lambda p: (p.trial_id is None, p.trial_id or "", p.ods_code))
+        practice_filter = {"practice_id__in": [p.pk for p in practice_list]}
+    module_ids = [m.pk for m in modules]
+
+    # One GROUP BY (practice, module) over view events: visits, learners and first access.
+    visit_key = Concat(
+        Cast("user_id", CharField()), Value(":"), Cast("visit_number", CharField()), output_field=CharField()
+    )
+    views = _between(LearningEvent.objects.views(), "occurred_at", start_at, end_at).filter(
+        module_id__in=module_ids, **practice_filter
+    )
+    access_rows = {
+        (row["practice_id"], row["module_id"]): row
+        for row in views.values("practice_id", "module_id")
+        .annotate(
+            accesses=Count(visit_key, distinct=True),
+            learners=Count("user_id", distinct=True),
+            first_access_at=Min("occurred_at"),
+        )
+        .order_by()
+    }
+
+    # Each learner's first completion in the period per (practice, module), grouped by its role.
+    period_completions = _between(ModuleCompletion.objects.all(), "completed_at", start_at, end_at).filter(
+        module_id__in=module_ids, **practice_filter
+    )
+    first_completion_id = (
+        period_completions.filter(
+            user_id=OuterRef("user_id"), practice_id=OuterRef("practice_id"), module_id=OuterRef("module_id")
+        )
+        .order_by("completed_at", "id")
+        .values("id")[:1]
+    )
+    completion_rows: dict[tuple[int, int], dict[str, Any]] = defaultdict(
+        lambda: {"completers": 0, "by_role": {}, "first_completion_at": None}
+    )
+    for row in (
+        period_completions.filter(id=Subquery(first_completion_id))
+        .values("practice_id", "module_id", "role")
+        .annotate(completers=Count("user_id", distinct=True), first_completion_at=Min("completed_at"))
+        .order_by()
+    ):
+        target = completion_rows[(row["practice_id"], row["module_id"])]
+        target["completers"] += row["completers"]
+        target["by_role"][row["role"]] = row["completers"]
+        first = target["first_completion_at"]
+        if first is None or row["first_completion_at"] < first:
+            target["first_completion_at"] = row["first_completion_at"]
+
+    deviations = _between(ProtocolDeviation.objects.all(), "occurred_at", start_at, end_at).filter(
+        module_id__in=module_ids, **practice_filter
+    )
+    deviation_counts = {
+        (row["practice_id"], row["module_id"]): row["n"]
+        for row in deviations.values("practice_id", "module_id").annotate(n=Count("id")).order_by()
+    }
+
+    window = timedelta(weeks=window_weeks)
+    result = []
+    for practice in practice_list:
+        window_end = utc_midnight(practice.randomised_on) + window if practice.randomised_on else None
+        per_module = {}
+        for module in modules:
+            key = (practice.pk, module.pk)
+            access = access_rows.get(key, {})
+            completion = completion_rows.get(key, {})
+            first_access_at = access.get("first_access_at")
+            first_completion_at = completion.get("first_completion_at")
+            per_module[module.slug] = ModuleUptake(
+                slug=module.slug,
+                kind=module.kind,
+                accesses=access.get("accesses", 0),
+                learners=access.get("learners", 0),
+                completers=completion.get("completers", 0),
+                completers_by_role=dict(sorted(completion.get("by_role", {}).items())),
+                first_access_at=first_access_at,
+                first_completion_at=first_completion_at,
+                first_access_days_from_randomisation=_days_from(practice.randomised_on, first_access_at),
+                first_completion_days_from_randomisation=_days_from(practice.randomised_on, first_completion_at),
+                accessed_within_window=_within(window_end, first_access_at),
+                completed_within_window=_within(window_end, first_completion_at),
+                protocol_deviations=deviation_counts.get(key, 0),
+            )
+        result.append(
+            PracticeUptake(
+                trial_id=practice.trial_id,
+                ods_code=practice.ods_code,
+                arm=practice.arm,
+                randomised_on=practice.randomised_on,
+                withdrawn_on=practice.withdrawn_on,
+                modules=per_module,
+            )
+        )
+    return result
+
+
+def spread(values: list[int]) -> Spread:
+    """Return the median, quartiles and range of per-practice figures.
+
+    Quartiles use statistics.quantiles(method="inclusive") (linear interpolation between order
+    statistics, as R's type 7 and Excel's QUARTILE.INC); with fewer than two values q1 = q3 = median.
+    Computed on exact fractions, so the results (multiples of 0.25) are exact before rounding.
+    """
+    if not values:
+        raise ValueError("A spread needs at least one value.")
+    exact = [Fraction(v) for v in values]
+    median = statistics.median(exact)
+    if len(exact) < 2:
+        q1 = q3 = median
+    else:
+        q1, _, q3 = statistics.quantiles(exact, n=4, method="inclusive")
+    return Spread(median=_decimal(median), q1=_decimal(q1), q3=_decimal(q3), min=min(values), max=max(values))
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(SPREAD_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _share(count: int, total: int) -> Decimal:
+    return (Decimal(count) / Decimal(total)).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _flag_count(flags: list[bool | None]) -> FlagCount:
+    """Count true flags; the share's denominator is the practices where the flag applies (not None)."""
+    applicable = [flag for flag in flags if flag is not None]
+    if not applicable:
+        return FlagCount(count=None, share=None)
+    count = sum(1 for flag in applicable if flag)
+    return FlagCount(count=count, share=_share(count, len(applicable)))
+
+
+def arm_summary(rows: list[PracticeUptake]) -> list[ArmSummary]:
+    """Return per-arm summaries of per-practice rows, for each arm present, in trial order."""
+    by_arm: dict[str, list[PracticeUptake]] = defaultdict(list)
+    for row in rows:
+        by_arm[row.arm].append(row)
+    arms = [arm for arm in ARM_ORDER if arm in by_arm] + sorted(set(by_arm) - set(ARM_ORDER))
+    summaries = []
+    for arm in arms:
+        members = by_arm[arm]
+        modules: dict[str, ArmModuleSummary] = {}
+        for slug, first in members[0].modules.items():
+            figures = [member.modules[slug] for member in members]
+            modules[slug] = ArmModuleSummary(
+                slug=slug,
+                kind=first.kind,
+                accesses=spread([f.accesses for f in figures]),
+                learners=spread([f.learners for f in figures]),
+                completers=spread([f.completers for f in figures]),
+                practice_completed=_flag_count([f.practice_completed for f in figures]),
+                completed_within_window=_flag_count([f.completed_within_window for f in figures]),
+            )
+        summaries.append(ArmSummary(arm=arm, practices=len(members), modules=modules))
+    return summaries
+
+
+def uptake_report(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    window_weeks: int = DEFAULT_WINDOW_WEEKS,
+    practices: Iterable[Practice] | None = None,
+) -> UptakeReport:
+    """Return the uptake report for the period: every practice's figures and each arm's summary."""
+    rows = practice_uptake(start=start, end=end, window_weeks=window_weeks, practices=practices)
+    return UptakeReport(
+        generated_at=timezone.now(),
+        start=start,
+        end=end,
+        window_weeks=window_weeks,
+        practices=rows,
+        arms=arm_summary(rows),
+    )
