@@ -20,3 +20,21 @@ def update_profile(
     user.registration_number = number
     user.save(update_fields=["first_name", "last_name", "registration_body", "registration_number"])
     return user
+
+
+@transaction.atomic
+def create_invited_user(*, email: str, first_name: str, last_name: str):
+    """Create an account without a password for someone who will set one from an emailed link."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from .roles import LEARNER
+
+    user = get_user_model().objects.create_user(
+        email=email.strip().lower(), password=None, first_name=first_name.strip(), last_name=last_name.strip()
+    )
+    # Verified once they follow the set-password link (accounts.receivers).
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    user.groups.add(Group.objects.get_or_create(name=LEARNER)[0])
+    return user

@@ -150,7 +150,10 @@ class Membership(models.Model):
         ordering = ["practice__name", "user__last_name", "user__first_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=Q(ended_on__isnull=True), name="membership_one_open_per_user"
+                fields=["user"], condition=Q(ended_on__isnull=True), name="membership_one_open_per_user",
+                violation_error_message=(
+                    "This person already belongs to a practice. End that membership first: one practice at a time."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
