@@ -20,6 +20,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("certificates/", include("certificates.urls")),
     path("", include("practices.urls")),
+    path("", include("learning.urls")),
 ]
 
 if settings.DEBUG:

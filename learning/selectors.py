@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
 
 from django.core.cache import cache
+from django.db.models import Count, Max, Min, Q, Subquery
+from django.utils import timezone
 
+from accounts.roles import PracticeRole
 from modules.models import ModulePage, SectionPage
 from modules.services import current_version_number
+from practices.models import Membership, Practice
 
 from .measures import CompletionRule
-from .models import KnowledgeCheckAttempt, ModuleCompletion, ModuleProgress, SectionProgress, SectionStatus
+from .models import (
+    VIEW_EVENT_TYPES,
+    EventType,
+    KnowledgeCheckAttempt,
+    LearningEvent,
+    ModuleCompletion,
+    ModuleProgress,
+    SectionProgress,
+    SectionStatus,
+)
 
 STRUCTURE_CACHE_SECONDS = 3600
+# Bump when ModuleStructure/SectionInfo change shape, so pickles from an older release are ignored.
+STRUCTURE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,8 @@ class SectionInfo:
     url_path: str
     weight: int
     check_ids: tuple[str, ...]
+    url: str = ""
+    number: int = 0  # 1-based position in the module
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,11 @@ class ModuleStructure:
                 return section
         return None
 
+    def position(self, section_id: int) -> int | None:
+        """Return the 1-based position of the section in the module, or None if it is not live."""
+        info = self.section(section_id)
+        return info.number if info else None
+
     def neighbours(self, section_id: int) -> tuple[SectionInfo | None, SectionInfo | None]:
         """Return the sections before and after section_id in module order."""
         ids = [s.id for s in self.sections]
@@ -58,6 +82,32 @@ class ModuleStructure:
         return previous, following
 
 
+_DOCUMENT_LINK = re.compile(r"""<a\s[^>]*linktype=["']document["'][^>]*\bid=["'](\d+)["']""")
+_DOCUMENT_LINK_REVERSED = re.compile(r"""<a\s[^>]*\bid=["'](\d+)["'][^>]*linktype=["']document["']""")
+
+
+def _document_ids_in(raw) -> set[int]:
+    found: set[int] = set()
+    if isinstance(raw, dict):
+        if raw.get("type") == "resource" and isinstance(raw.get("value"), dict):
+            document = raw["value"].get("document")
+            if isinstance(document, int):
+                found.add(document)
+        for value in raw.values():
+            found |= _document_ids_in(value)
+    elif isinstance(raw, list):
+        for value in raw:
+            found |= _document_ids_in(value)
+    elif isinstance(raw, str) and "document" in raw:
+        found |= {int(n) for n in _DOCUMENT_LINK.findall(raw)} | {int(n) for n in _DOCUMENT_LINK_REVERSED.findall(raw)}
+    return found
+
+
+def section_document_ids(section: SectionPage) -> set[int]:
+    """Return the ids of documents the section's body offers: resource blocks and document links."""
+    return _document_ids_in(list(section.body.raw_data))
+
+
 def knowledge_check_ids(section: SectionPage) -> tuple[str, ...]:
     """Return the stable block ids of the section's knowledge checks, in page order."""
     return tuple(block.id for block in section.body if block.block_type == "knowledge_check")
@@ -65,7 +115,7 @@ def knowledge_check_ids(section: SectionPage) -> tuple[str, ...]:
 
 def _build_structure(module: ModulePage, version: int) -> ModuleStructure:
     sections = []
-    for section in SectionPage.objects.child_of(module).live().order_by("path"):
+    for number, section in enumerate(SectionPage.objects.child_of(module).live().order_by("path"), start=1):
         sections.append(
             SectionInfo(
                 id=section.pk,
@@ -73,6 +123,8 @@ def _build_structure(module: ModulePage, version: int) -> ModuleStructure:
                 url_path=section.url_path,
                 weight=section.weight,
                 check_ids=knowledge_check_ids(section),
+                url=section.get_url() or "",
+                number=number,
             )
         )
     return ModuleStructure(
@@ -84,10 +136,29 @@ def _build_structure(module: ModulePage, version: int) -> ModuleStructure:
     )
 
 
+def _generation_key(module_id: int) -> str:
+    return f"learning:structure-generation:{module_id}"
+
+
+def forget_module_structure(module_id: int) -> None:
+    """Make the next read rebuild the module's cached structure (after a publish, move or delete)."""
+    key = _generation_key(module_id)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
 def module_structure(module: ModulePage, *, version: int | None = None) -> ModuleStructure:
     """Return the module's structure at its current version, cached per version."""
     version = version if version is not None else current_version_number(module)
-    key = f"learning:structure:{module.pk}:{version}:{module.completion_threshold}:{module.pass_mark}"
+    # The generation changes whenever the module or a section is published, unpublished, moved or
+    # deleted, so slugs, order and titles never go stale even when the version number stays.
+    generation = cache.get(_generation_key(module.pk), 0)
+    key = (
+        f"learning:structure:{STRUCTURE_FORMAT}:{module.pk}:{version}:{generation}:"
+        f"{module.completion_threshold}:{module.pass_mark}"
+    )
     structure = cache.get(key)
     if structure is None:
         structure = _build_structure(module, version)
@@ -184,7 +255,6 @@ class Eligibility:
 def learner_eligibility(user, *, on) -> Eligibility:
     """Return how the user's module views are treated on the given local date (one query)."""
     from accounts.roles import is_staff_role
-    from practices.models import Membership
 
     membership = Membership.objects.active(on).select_related("practice").filter(user=user).first()
     if membership is None:
@@ -197,3 +267,294 @@ def learner_eligibility(user, *, on) -> Eligibility:
     if practice.is_withdrawn_on(on):
         return Eligibility(Outcome.WITHDRAWN, membership)
     return Eligibility(Outcome.TRACKED, membership)
+
+
+def latest_attempts(user, *, module_id: int, section_id: int) -> dict[str, KnowledgeCheckAttempt]:
+    """Return the learner's latest attempt at each knowledge check in the section (one query)."""
+    mine = KnowledgeCheckAttempt.objects.filter(user=user, module_id=module_id, section_id=section_id)
+    latest_ids = mine.values("block_id").annotate(last_id=Max("id")).values("last_id")
+    return {attempt.block_id: attempt for attempt in KnowledgeCheckAttempt.objects.filter(id__in=Subquery(latest_ids))}
+
+
+class ModuleStatus:
+    """A learner's status in a module, as the pages show it."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    """One module on a learner's "My modules" list with their status in it."""
+
+    module: ModulePage
+    status: str
+    engagement: Decimal
+    completed_at: datetime | None
+    completed_version: int | None
+    resume_url: str = ""
+
+    @property
+    def engagement_whole(self) -> int:
+        return int(self.engagement.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _status(progress: ModuleProgress | None, completion: ModuleCompletion | None) -> str:
+    if completion is not None:
+        return ModuleStatus.COMPLETED
+    if progress is not None:
+        return ModuleStatus.IN_PROGRESS
+    return ModuleStatus.NOT_STARTED
+
+
+def _latest_per_module(rows) -> dict:
+    """Keep the highest-cycle row per module from rows ordered by cycle."""
+    latest: dict = {}
+    for row in rows:
+        latest[row.module_id] = row
+    return latest
+
+
+def learner_module_rows(user, modules: list[ModulePage]) -> list[ModuleRow]:
+    """Return the learner's status in each module (two queries, however many modules)."""
+    ids = [module.pk for module in modules]
+    progress = _latest_per_module(ModuleProgress.objects.filter(user=user, module_id__in=ids).order_by("cycle"))
+    completions = {
+        (c.module_id, c.cycle): c for c in ModuleCompletion.objects.filter(user=user, module_id__in=ids)
+    }
+    rows = []
+    for module in modules:
+        row = progress.get(module.pk)
+        completion = completions.get((module.pk, row.cycle if row else 1))
+        rows.append(
+            ModuleRow(
+                module=module,
+                status=_status(row, completion),
+                engagement=row.engagement_percent if row else Decimal("0"),
+                completed_at=completion.completed_at if completion else None,
+                completed_version=completion.module_version if completion else None,
+            )
+        )
+    return rows
+
+
+def live_modules_under(index) -> list[ModulePage]:
+    """Return the live modules under the module index, in the editors' order (one query)."""
+    return list(ModulePage.objects.child_of(index).live().order_by("path"))
+
+
+# --- My learning record ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """What the learner has done in one module, for their learning record."""
+
+    module: ModulePage
+    status: str
+    engagement: Decimal
+    visits: int
+    page_views: int
+    first_access_at: datetime | None
+    last_access_at: datetime | None
+    completions: tuple[ModuleCompletion, ...]
+    check_attempts: int
+    checks_correct: int
+    downloads: int
+
+    @property
+    def latest_completion(self) -> ModuleCompletion | None:
+        return self.completions[-1] if self.completions else None
+
+
+def learner_record(user) -> list[RecordRow]:
+    """Return the learner's own record per module: live modules and any with history (five queries)."""
+    views = Q(event_type__in=VIEW_EVENT_TYPES)
+    events = {
+        row["module_id"]: row
+        for row in LearningEvent.objects.filter(user=user)
+        .values("module_id")
+        .annotate(
+            visits=Count("visit_number", filter=views, distinct=True),
+            page_views=Count("id", filter=views),
+            first_access_at=Min("occurred_at", filter=views),
+            last_access_at=Max("occurred_at", filter=views),
+            downloads=Count("id", filter=Q(event_type=EventType.RESOURCE_DOWNLOAD)),
+        )
+        .order_by()
+    }
+    attempts = {
+        row["module_id"]: row
+        for row in KnowledgeCheckAttempt.objects.filter(user=user)
+        .values("module_id")
+        .annotate(n=Count("id"), correct=Count("id", filter=Q(is_correct=True)))
+        .order_by()
+    }
+    progress = _latest_per_module(ModuleProgress.objects.filter(user=user).order_by("cycle"))
+    completions: dict[int, list[ModuleCompletion]] = {}
+    for completion in ModuleCompletion.objects.filter(user=user).order_by("completed_at", "id"):
+        completions.setdefault(completion.module_id, []).append(completion)
+    history = set(events) | set(attempts) | set(progress) | set(completions)
+    modules = ModulePage.objects.filter(Q(pk__in=history) | Q(live=True)).order_by("path")
+    rows = []
+    for module in modules:
+        row = progress.get(module.pk)
+        done = tuple(completions.get(module.pk, ()))
+        current = next((c for c in done if row and c.cycle == row.cycle), None) if row else (done[-1] if done else None)
+        counts = events.get(module.pk, {})
+        tried = attempts.get(module.pk, {})
+        rows.append(
+            RecordRow(
+                module=module,
+                status=_status(row, current),
+                engagement=row.engagement_percent if row else Decimal("0"),
+                visits=counts.get("visits", 0),
+                page_views=counts.get("page_views", 0),
+                first_access_at=counts.get("first_access_at"),
+                last_access_at=counts.get("last_access_at"),
+                completions=done,
+                check_attempts=tried.get("n", 0),
+                checks_correct=tried.get("correct", 0),
+                downloads=counts.get("downloads", 0),
+            )
+        )
+    return rows
+
+
+def learner_events(user):
+    """Return the learner's own events, oldest first, with what a CSV row needs (one query, streamed)."""
+    return (
+        LearningEvent.objects.filter(user=user)
+        .select_related("module", "section", "practice")
+        .order_by("occurred_at", "id")
+    )
+
+
+# --- Practice lead dashboard ------------------------------------------------------------------
+
+
+def lead_membership(user, *, on) -> Membership | None:
+    """Return the user's active practice-lead membership on the date, or None (one query)."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.active(on).filter(user=user, is_lead=True).select_related("practice").first()
+
+
+@dataclass(frozen=True)
+class StaffCell:
+    """One staff member's status in one module."""
+
+    module: ModulePage
+    status: str
+    engagement: Decimal
+    completed_at: datetime | None
+
+    @property
+    def engagement_whole(self) -> int:
+        return int(self.engagement.to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A current staff member and their status in each module (in the dashboard's module order)."""
+
+    membership: Membership
+    name: str
+    cells: tuple[StaffCell, ...]
+
+
+@dataclass(frozen=True)
+class ModuleHeadline:
+    """How many of the listed staff completed a module."""
+
+    module: ModulePage
+    completed: int
+    in_progress: int
+    staff: int
+
+
+@dataclass(frozen=True)
+class PracticeProgress:
+    """A practice's current staff by module, for its lead."""
+
+    practice: Practice
+    role: str | None
+    modules: tuple[ModulePage, ...]
+    rows: tuple[StaffRow, ...]
+    headlines: tuple[ModuleHeadline, ...]
+    roles_present: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+def _display_name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def practice_staff_progress(practice: Practice, *, role: str | None = None, on=None) -> PracticeProgress:
+    """Return the practice's current staff by module: not started, in progress with %, completed (five queries).
+
+    Only this practice's records count: a completion is shown if it was recorded while the person
+    was a member of this practice, and progress only if they have done something in the module here.
+    """
+    on = on or timezone.localdate()
+    if role is not None and role not in PracticeRole.values:
+        raise ValueError(f"Unknown practice role: {role!r}")
+    memberships = list(
+        Membership.objects.active(on)
+        .filter(practice=practice)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email", "pk")
+    )
+    labels = dict(PracticeRole.choices)
+    held = {m.role for m in memberships}
+    roles_present = tuple((value, labels[value]) for value in PracticeRole.values if value in held)
+    if role is not None:
+        memberships = [m for m in memberships if m.role == role]
+    modules = tuple(ModulePage.objects.live().order_by("path"))
+    user_ids = [m.user_id for m in memberships]
+    module_ids = [module.pk for module in modules]
+    progress = {
+        (p.user_id, p.module_id): p
+        for p in ModuleProgress.objects.filter(user_id__in=user_ids, module_id__in=module_ids).order_by("cycle")
+    }
+    completions: dict[tuple[int, int], ModuleCompletion] = {}
+    for completion in ModuleCompletion.objects.for_practice(practice).filter(
+        user_id__in=user_ids, module_id__in=module_ids
+    ).order_by("completed_at", "id"):
+        completions.setdefault((completion.user_id, completion.module_id), completion)
+    active_here = set(
+        LearningEvent.objects.for_practice(practice)
+        .filter(user_id__in=user_ids, module_id__in=module_ids)
+        .values_list("user_id", "module_id")
+        .distinct()
+        .order_by()
+    )
+    rows = []
+    for membership in memberships:
+        cells = []
+        for module in modules:
+            key = (membership.user_id, module.pk)
+            completion = completions.get(key)
+            row = progress.get(key) if key in active_here else None
+            cells.append(
+                StaffCell(
+                    module=module,
+                    status=_status(row, completion),
+                    engagement=row.engagement_percent if row else Decimal("0"),
+                    completed_at=completion.completed_at if completion else None,
+                )
+            )
+        rows.append(StaffRow(membership=membership, name=_display_name(membership.user), cells=tuple(cells)))
+    headlines = tuple(
+        ModuleHeadline(
+            module=module,
+            completed=sum(1 for row in rows if row.cells[i].status == ModuleStatus.COMPLETED),
+            in_progress=sum(1 for row in rows if row.cells[i].status == ModuleStatus.IN_PROGRESS),
+            staff=len(rows),
+        )
+        for i, module in enumerate(modules)
+    )
+    return PracticeProgress(
+        practice=practice, role=role, modules=modules, rows=tuple(rows), headlines=headlines,
+        roles_present=roles_present,
+    )

@@ -15,6 +15,7 @@ from modules.models import ModulePage, SectionPage
 from practices.models import Membership
 
 from . import measures
+from .checks import find_check, mark_answer
 from .models import (
     EventType,
     KnowledgeCheckAttempt,
@@ -223,13 +224,6 @@ class AttemptResult:
     completion: ModuleCompletion | None
 
 
-def _find_check(section: SectionPage, block_id: str):
-    for block in section.body:
-        if block.block_type == "knowledge_check" and block.id == block_id:
-            return block.value
-    return None
-
-
 @transaction.atomic
 def record_knowledge_check_attempt(
     *,
@@ -242,21 +236,13 @@ def record_knowledge_check_attempt(
     """Keep a learner's answer to a knowledge check and advance their progress."""
     at = at or timezone.now()
     _check_collectable(membership, at)
-    module = section.get_parent().specific
-    check = _find_check(section, block_id)
+    module = ModulePage.objects.parent_of(section).get()
+    check = find_check(section.body, block_id)
     if check is None:
         raise ValidationError("This question is no longer part of the section. Reload the page and try again.")
-    options = {bound.id: bound.value for bound in check["options"].bound_blocks}
-    chosen = list(dict.fromkeys(selected_option_ids))
-    if not chosen:
-        raise ValidationError("Choose an answer.")
-    unknown = [option_id for option_id in chosen if option_id not in options]
-    if unknown:
-        raise ValidationError("That answer is not one of the options. Reload the page and try again.")
-    if check["kind"] == "single" and len(chosen) != 1:
-        raise ValidationError("Choose one answer.")
-    correct_ids = {option_id for option_id, value in options.items() if value["is_correct"]}
-    is_correct = set(chosen) == correct_ids
+    marked = mark_answer(check, selected_option_ids)
+    chosen = list(marked.selected_option_ids)
+    is_correct = marked.is_correct
 
     user = membership.user
     structure = module_structure(module)
@@ -279,7 +265,7 @@ def record_knowledge_check_attempt(
     completion = _complete_if_due(
         membership=membership, module=module, progress=progress, structure=structure, correct=correct, at=at
     )
-    feedback = [(options[o]["text"], options[o]["feedback"], options[o]["is_correct"]) for o in chosen]
+    feedback = [(option.text, option.feedback, option.is_correct) for option in map(check.option, chosen)]
     return AttemptResult(attempt=attempt, feedback=feedback, completion=completion)
 
 
@@ -290,7 +276,7 @@ def record_resource_download(
     """Append a resource-download event for a document linked from the section."""
     at = at or timezone.now()
     _check_collectable(membership, at)
-    module = section.get_parent().specific
+    module = ModulePage.objects.parent_of(section).get()
     structure = module_structure(module)
     progress = _lock_progress(user=membership.user, module=module, at=at)
     return _append_event(

@@ -61,14 +61,19 @@ def build_module(
             completion_threshold=threshold, pass_mark=pass_mark, certificate_valid_months=valid_months,
         )
     )
+    # Publish through revisions, as the admin does, so live_revision_id is set.
+    module.save_revision().publish()
     for number, (weight, checks) in enumerate(sections, start=1):
         body = [
             knowledge_check(f"Question {number}.{i}", [("Right", True), ("Wrong", False)]) for i in range(1, checks + 1)
         ]
         body.insert(0, {"type": "rich_text", "value": f"<p>Section {number} text.</p>", "id": str(uuid.uuid4())})
-        module.add_child(instance=SectionPage(title=f"Section {number}", slug=f"section-{number}", weight=weight, body=body))
+        section = module.add_child(
+            instance=SectionPage(title=f"Section {number}", slug=f"section-{number}", weight=weight, body=body)
+        )
+        section.save_revision().publish()
     record_module_version(module=module)
-    return module
+    return ModulePage.objects.get(pk=module.pk)
 
 
 def sections_of(module: ModulePage) -> list[SectionPage]:

@@ -1,0 +1,72 @@
+"""The learner's own learning record as CSV: one row per event, columns described once here."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC
+
+from .models import EventType
+
+# (column, description): the record page lists these, so the file and its description agree.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("occurred_at_utc", "When it happened, in UTC, ISO 8601 (for example 2026-03-02T09:15:00Z)."),
+    ("event_type", "What happened: " + "; ".join(f"{value} ({label.lower()})" for value, label in EventType.choices) + "."),
+    ("module", "The module's title."),
+    ("module_slug", "The module's short name in its web address."),
+    ("module_version", "The version of the module you worked on."),
+    ("section", "The section's title, if the event was in a section."),
+    ("visit_number", "Which of your visits to the module it belongs to (views less than 30 minutes apart are one visit)."),
+    ("practice_ods_code", "Your practice's ODS code at the time."),
+    ("practice", "Your practice's name at the time."),
+    ("role", "Your role in the practice at the time."),
+    ("knowledge_check_id", "For an answer: the question's identifier."),
+    ("knowledge_check_correct", "For an answer: yes if it was right, no if not."),
+    ("document_id", "For a download: the resource's identifier."),
+    ("detail", "Anything else recorded with the event, as JSON."),
+)
+
+_DETAIL_COLUMNS = {"block_id", "is_correct", "document_id"}
+
+
+class _Echo:
+    """A file-like object that returns what is written, for streaming csv rows."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def iso_utc(moment) -> str:
+    """Return an aware datetime as ISO 8601 in UTC with a Z suffix."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _row(event) -> list[str]:
+    detail = event.detail or {}
+    correct = detail.get("is_correct")
+    rest = {key: value for key, value in detail.items() if key not in _DETAIL_COLUMNS}
+    return [
+        iso_utc(event.occurred_at),
+        event.event_type,
+        event.module.title,
+        event.module.slug,
+        str(event.module_version),
+        event.section.title if event.section_id else "",
+        str(event.visit_number),
+        event.practice.ods_code,
+        event.practice.name,
+        event.get_role_display(),
+        detail.get("block_id", ""),
+        "" if correct is None else ("yes" if correct else "no"),
+        str(detail.get("document_id", "")),
+        json.dumps(rest, sort_keys=True) if rest else "",
+    ]
+
+
+def record_rows(events: Iterable) -> Iterator[str]:
+    """Yield the CSV text, header first, one line per event (UTF-8 with a BOM for spreadsheet apps)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([name for name, _ in COLUMNS])
+    for event in events:
+        yield writer.writerow(_row(event))
