@@ -14,6 +14,7 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
@@ -88,6 +89,13 @@ class CertificateInspectView(InspectView):
         return buttons
 
 
+class CertificateHistoryView(HistoryView):
+    """The audit log of one certificate (issue is not logged here; revocation is)."""
+
+    any_permission_required = ["view"]
+    header_buttons: list = []
+
+
 class RevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
     """Ask an admin for the reason, then revoke the certificate through the service."""
 
@@ -145,6 +153,7 @@ class CertificateViewSet(ModelViewSet):
     add_to_reference_index = False
     index_view_class = CertificateIndexView
     inspect_view_class = CertificateInspectView
+    history_view_class = CertificateHistoryView
     list_display = ["holder_name", "module_title", "module_version", "completed_on", StatusColumn("status"), "issued_at"]
     search_fields = ["holder_name", "module_title", "code"]
     inspect_view_fields = [
@@ -160,6 +169,10 @@ class CertificateViewSet(ModelViewSet):
         return super().get_common_view_kwargs(
             revoke_url_name=self.get_url_name("revoke"), inspect_url_name=self.get_url_name("inspect"), **kwargs
         )
+
+    def get_history_view_kwargs(self, **kwargs):
+        # There is no edit screen: history links back to the inspect view instead.
+        return super().get_history_view_kwargs(edit_url_name=self.get_url_name("inspect"), **kwargs)
 
     @property
     def revoke_view(self):

@@ -63,6 +63,7 @@ def certificate_html(certificate: Certificate) -> str:
         {
             "certificate": certificate,
             "verify_url": url,
+            "verify_form_url": conf.base_url() + reverse("certificates:verify"),
             "qr_data_uri": qr_svg_data_uri(url),
             "learning_time": format_hours(certificate.learning_hours),
             "issuer": conf.issuer(),

@@ -77,7 +77,9 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     if certificate is not None:
         context["status"] = certificate.status
         context["learning_time"] = pdf.format_hours(certificate.learning_hours)
-    response = render(request, VERIFY_TEMPLATE, context, status=200 if certificate else 404)
+    # 200 for "not found" too: a 404 would send the response through Wagtail's redirect lookup
+    # (two more queries), and that difference in time would tell which codes exist.
+    response = render(request, VERIFY_TEMPLATE, context)
     return _verify_headers(response)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from wagtail.models import Page
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from accounts.roles import ADMIN
 from learning import services as learning_services
@@ -25,11 +27,23 @@ def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+def _home() -> Page:
+    home = Page.objects.filter(depth=2).first()
+    if home is None:
+        # Transactional tests flush the tables, taking the migrations' locale, root and home pages.
+        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+        home = root.add_child(instance=Page(title="Home", slug="home"))
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
+        )
+    return home
+
+
 def module_index() -> ModuleIndexPage:
     index = ModuleIndexPage.objects.first()
     if index is None:
-        home = Page.objects.filter(depth=2).first() or Page.get_first_root_node()
-        index = home.add_child(instance=ModuleIndexPage(title="Modules", slug="modules"))
+        index = _home().add_child(instance=ModuleIndexPage(title="Modules", slug="modules"))
     return index
 
 
@@ -108,3 +122,15 @@ def complete_module(membership: Membership, module: ModulePage, *, at: datetime)
         completion = result.completion or completion
     assert completion is not None, "viewing every section should complete the module"
     return completion
+
+
+def issued_certificate(
+    membership: Membership | None = None, module: ModulePage | None = None, *, at: datetime | None = None
+):
+    """Complete a module through the learning service and return the certificate it issued."""
+    from certificates.models import Certificate
+
+    membership = membership or member()
+    module = module or build_module()
+    completion = complete_module(membership, module, at=at or datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    return Certificate.objects.get(completion=completion)
