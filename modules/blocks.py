@@ -14,18 +14,30 @@ RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link", "d
 
 
 class FigureBlock(blocks.StructBlock):
-    """An image with required alternative text and an optional caption."""
+    """An image with alternative text (or marked decorative) and an optional caption."""
 
     image = ImageChooserBlock()
     alt_text = blocks.CharBlock(
-        help_text="Describe the image for people who cannot see it. Leave empty only if it is decorative.",
+        help_text="Describe the image for people who cannot see it.",
         required=False,
+    )
+    decorative = blocks.BooleanBlock(
+        required=False,
+        help_text="Tick only if the image adds nothing to the text; screen readers will skip it.",
     )
     caption = blocks.CharBlock(required=False)
 
     class Meta:
         icon = "image"
         template = "modules/blocks/figure.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value.get("decorative") and not (value.get("alt_text") or "").strip():
+            raise StructBlockValidationError(
+                block_errors={"alt_text": ValidationError("Describe the image, or tick “decorative”.")}
+            )
+        return value
 
 
 class VideoBlock(blocks.StructBlock):
@@ -53,6 +65,8 @@ class ResourceBlock(blocks.StructBlock):
 
 
 class OptionBlock(blocks.StructBlock):
+    """One answer option of a knowledge check."""
+
     text = blocks.CharBlock(label="Answer option")
     is_correct = blocks.BooleanBlock(required=False, label="Correct answer")
     feedback = blocks.TextBlock(required=False, help_text="Shown to the learner after they choose this option.")
@@ -61,8 +75,9 @@ class OptionBlock(blocks.StructBlock):
 class KnowledgeCheckBlock(blocks.StructBlock):
     """A single- or multiple-choice question with per-option feedback.
 
-    Each option keeps the stable id Wagtail gives list items, so an attempt recorded today still
-    names the option it chose after an editor reorders or rewords the question.
+    Each option keeps the stable id Wagtail gives list items
+    (`value["options"].bound_blocks[i].id`), so an attempt recorded today still names the option
+    it chose after an editor reorders or rewords the question.
     """
 
     question = blocks.CharBlock()
@@ -70,8 +85,8 @@ class KnowledgeCheckBlock(blocks.StructBlock):
         choices=[("single", "Single choice (radio buttons)"), ("multiple", "Multiple choice (checkboxes)")],
         default="single",
     )
-    hint = blocks.CharBlock(required=False)
-    options = blocks.ListBlock(OptionBlock(), min_num=2)
+    hint = blocks.CharBlock(required=False, help_text="E.g. “Select all that apply”.")
+    options = blocks.ListBlock(OptionBlock(), min_num=2, max_num=8)
     explanation = blocks.RichTextBlock(
         features=RICH_TEXT_FEATURES, required=False, help_text="Shown after any attempt."
     )
@@ -82,7 +97,13 @@ class KnowledgeCheckBlock(blocks.StructBlock):
 
     def clean(self, value):
         value = super().clean(value)
-        correct = [option for option in value["options"] if option["is_correct"]]
+        options = list(value["options"])
+        texts = [" ".join(option["text"].split()).casefold() for option in options]
+        if len(set(texts)) != len(texts):
+            raise StructBlockValidationError(
+                block_errors={"options": ValidationError("Two options have the same text; give each its own.")}
+            )
+        correct = [option for option in options if option["is_correct"]]
         if not correct:
             raise StructBlockValidationError(
                 block_errors={"options": ValidationError("Mark at least one option as correct.")}
@@ -95,7 +116,7 @@ class KnowledgeCheckBlock(blocks.StructBlock):
 
 
 class ReflectionPromptBlock(blocks.StructBlock):
-    """A question for the learner to reflect on; answers go in their appraisal reflection."""
+    """A question for the learner to reflect on, e.g. for their appraisal or revalidation."""
 
     prompt = blocks.TextBlock()
 
@@ -105,6 +126,8 @@ class ReflectionPromptBlock(blocks.StructBlock):
 
 
 class SectionBodyBlock(blocks.StreamBlock):
+    """The blocks a section's body is written in."""
+
     rich_text = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, icon="pilcrow")
     figure = FigureBlock()
     video = VideoBlock()

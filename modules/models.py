@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -13,6 +14,7 @@ from wagtail.search import index
 from accounts.roles import PracticeRole
 
 from .blocks import RICH_TEXT_FEATURES, SectionBodyBlock
+from .forms import ModulePageForm
 
 
 class ModuleKind(models.TextChoices):
@@ -27,12 +29,25 @@ class ModuleIndexPage(Page):
     intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["content.HomePage"]
     subpage_types = ["modules.ModulePage"]
     max_count = 1
 
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import live_modules
+
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = live_modules(self)
+        return context
+
 
 class ModulePage(Page):
-    """A module: its audience, learning time, completion rule and ordered sections."""
+    """A module: its audience, learning time, completion rule and ordered sections.
+
+    Sections are the module's child pages; their order in the page tree is the order learners
+    take them, so editors reorder sections with Wagtail's own "Sort menu order".
+    """
 
     kind = models.CharField(max_length=10, choices=ModuleKind.choices, default=ModuleKind.OTHER)
     summary = models.TextField(help_text="One or two sentences shown on the module list.")
@@ -60,6 +75,7 @@ class ModulePage(Page):
     )
     introduction = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
 
+    base_form_class = ModulePageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("kind"),
@@ -82,13 +98,43 @@ class ModulePage(Page):
             heading="Completion and certificate",
         ),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("introduction"),
+        index.FilterField("kind"),
+    ]
     parent_page_types = ["modules.ModuleIndexPage"]
     subpage_types = ["modules.SectionPage"]
 
+    def clean(self) -> None:
+        super().clean()
+        roles = self.audience_roles
+        if roles is None:
+            self.audience_roles = roles = []
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise ValidationError({"audience_roles": "Audience roles must be a list of practice roles."})
+        unknown = sorted(set(roles) - set(PracticeRole.values))
+        if unknown:
+            raise ValidationError({"audience_roles": f"Unknown practice role(s): {', '.join(unknown)}."})
+        if len(set(roles)) != len(roles):
+            raise ValidationError({"audience_roles": "Each practice role may be listed only once."})
+
     def audience_role_labels(self) -> list[str]:
+        """Return the audience roles' display names, or an empty list if the module is for everyone."""
         labels = dict(PracticeRole.choices)
         return [labels.get(role, role) for role in self.audience_roles]
+
+    def is_for_role(self, role: str) -> bool:
+        """Return True if the module is written for the role (a module with no audience is for all)."""
+        return not self.audience_roles or role in self.audience_roles
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import module_sections
+
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = module_sections(self)
+        return context
 
 
 class SectionPage(Page):
@@ -106,12 +152,25 @@ class SectionPage(Page):
     parent_page_types = ["modules.ModulePage"]
     subpage_types: list[str] = []
 
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import section_module, section_neighbours
+
+        context = super().get_context(request, *args, **kwargs)
+        module = section_module(self)
+        sections, previous_section, next_section = section_neighbours(self, module)
+        context.update(
+            module=module, sections=sections, previous_section=previous_section, next_section=next_section
+        )
+        return context
+
 
 class ModuleVersion(models.Model):
-    """A numbered published state of a module: written whenever the module or a section is published.
+    """A numbered published state of a module: its content as learners saw it from `published_at`.
 
+    A version is recorded whenever publishing the module or one of its sections (or unpublishing
+    a section) changes what learners see; publishing an unchanged page keeps the current version.
     Learner records keep the version number they worked on, so a later correction never rewrites
-    what a learner did.
+    what a learner did. Rows are append-only.
     """
 
     module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="versions")
@@ -122,6 +181,9 @@ class ModuleVersion(models.Model):
     )
     # {page_id: revision_id} of the module and every live section at this version.
     revisions = models.JSONField(default=dict)
+    # SHA-256 of the learner-visible content at this version, so republishing unchanged content
+    # does not number a new version.
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["module", "-number"]
@@ -132,3 +194,11 @@ class ModuleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module.title} v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionDenied("Module versions are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Module versions are append-only.")

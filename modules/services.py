@@ -2,31 +2,106 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
+from wagtail.blocks import StreamValue
+from wagtail.models import Page
 
 from .models import ModulePage, ModuleVersion, SectionPage
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# Page fields every page has that learners see; the rest of Page's fields are tree and workflow
+# bookkeeping that change on every publish.
+_SHARED_CONTENT_FIELDS = ("title",)
+
+
+def _content_fields(model: type[Page]) -> list[str]:
+    own = [
+        field.name
+        for field in model._meta.get_fields(include_parents=False)
+        if getattr(field, "concrete", False) and not field.auto_created and field.name != "page_ptr"
+    ]
+    return [*_SHARED_CONTENT_FIELDS, *own]
+
+
+def _plain(value: Any) -> Any:
+    # StreamField values become their stored JSON (block ids included, so a reordered or
+    # re-identified block counts as a change).
+    return value.get_prep_value() if isinstance(value, StreamValue) else value
+
+
+def _content_hash(rows: list[dict[str, Any]]) -> str:
+    """Hash the learner-visible fields of the module and its live sections, in tree order."""
+    parts = [{name: _plain(value) for name, value in row.items()} for row in rows]
+    encoded = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
 
 @transaction.atomic
-def record_module_version(*, module: ModulePage, published_by=None) -> ModuleVersion:
-    """Append the module's next version, snapshotting the live revision of it and its sections."""
-    # Lock the module row so two simultaneous publishes cannot take the same number.
-    ModulePage.objects.select_for_update().filter(pk=module.pk).first()
-    revisions = {str(module.pk): module.live_revision_id}
-    for section in SectionPage.objects.child_of(module).live().only("pk", "live_revision_id"):
-        revisions[str(section.pk)] = section.live_revision_id
-    latest = ModuleVersion.objects.filter(module=module).order_by("-number").first()
-    if latest is not None and latest.revisions == revisions:
-        return latest
-    number = (ModuleVersion.objects.filter(module=module).aggregate(n=Max("number"))["n"] or 0) + 1
-    return ModuleVersion.objects.create(
-        module=module, number=number, published_at=timezone.now(), published_by=published_by, revisions=revisions
+def record_module_version(*, module: ModulePage, published_by: User | None = None) -> ModuleVersion | None:
+    """Append the module's next version if its live content changed; return the current version.
+
+    Returns None while the module itself is not live: its sections' publishes are folded into the
+    version recorded when the module goes live.
+    """
+    # Lock the module's own row so two simultaneous publishes cannot take the same number, and
+    # read its state fresh: the caller's instance may predate a later publish. A live page's row
+    # holds its published content (drafts live only in revisions).
+    module_fields = _content_fields(ModulePage)
+    state = (
+        ModulePage.objects.select_for_update(of=("self",))
+        .filter(pk=module.pk)
+        .values("pk", "live", "live_revision_id", "path", "depth", *module_fields)
+        .first()
     )
+    if state is None or not state["live"]:
+        return None
+    sections = list(
+        SectionPage.objects.filter(path__startswith=state["path"], depth=state["depth"] + 1, live=True)
+        .order_by("path")
+        .values("pk", "live_revision_id", *_content_fields(SectionPage))
+    )
+    rows = [
+        {"pk": state["pk"], **{name: state[name] for name in module_fields}},
+        *({key: value for key, value in row.items() if key != "live_revision_id"} for row in sections),
+    ]
+    content_hash = _content_hash(rows)
+    latest = ModuleVersion.objects.filter(module_id=module.pk).order_by("-number").first()
+    if latest is not None and latest.content_hash == content_hash:
+        return latest
+    revisions = {str(state["pk"]): state["live_revision_id"]}
+    revisions.update({str(row["pk"]): row["live_revision_id"] for row in sections})
+    return ModuleVersion.objects.create(
+        module_id=module.pk,
+        number=(latest.number if latest else 0) + 1,
+        published_at=timezone.now(),
+        published_by=published_by,
+        revisions=revisions,
+        content_hash=content_hash,
+    )
+
+
+def sync_module_versions() -> list[ModuleVersion]:
+    """Record a version for any live module whose published content has none; return each current version.
+
+    Versions are normally recorded just after a publish commits; this catches one lost to a
+    crash between the commit and that step. Safe to run at any time.
+    """
+    recorded = []
+    for module in ModulePage.objects.live().only("pk"):
+        version = record_module_version(module=module)
+        if version is not None:
+            recorded.append(version)
+    return recorded
 
 
 def current_version_number(module: ModulePage) -> int:
     """Return the module's latest version number (1 if none was recorded yet)."""
-    number = ModuleVersion.objects.filter(module_id=module.pk).aggregate(n=Max("number"))["n"]
-    return number or 1
+    latest = ModuleVersion.objects.filter(module_id=module.pk).order_by("-number").values_list("number").first()
+    return latest[0] if latest else 1
