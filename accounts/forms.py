@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -84,6 +85,10 @@ class SignupForm(forms.Form):
         user.last_name = self.cleaned_data["last_name"].strip()
         user.save(update_fields=["first_name", "last_name"])
         invitation = selectors.usable_invitation(request.session.pop(PENDING_INVITATION_SESSION_KEY, ""))
+        if invitation is not None and invitation.email == (user.email or "").lower():
+            # The invitation link could only be read in that mailbox, so the address is verified;
+            # allauth reads this stash right after this method when it records the address.
+            get_adapter(request).stash_verified_email(request, invitation.email)
         try:
             if invitation is not None:
                 services.accept_invitation(invitation=invitation, user=user)

@@ -21,11 +21,21 @@ from .forms import PENDING_INVITATION_SESSION_KEY, ProfileForm, apply_validation
 class SignupView(AllauthSignupView):
     """allauth's sign-up, which joins the practice of an invitation link opened in this session."""
 
+    def pending_invitation(self):
+        return practice_selectors.usable_invitation(self.request.session.get(PENDING_INVITATION_SESSION_KEY, ""))
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        invitation = self.pending_invitation()
+        if invitation is not None:
+            initial.setdefault("email", invitation.email)
+            initial.setdefault("first_name", invitation.first_name)
+            initial.setdefault("last_name", invitation.last_name)
+        return initial
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["invitation"] = practice_selectors.usable_invitation(
-            self.request.session.get(PENDING_INVITATION_SESSION_KEY, "")
-        )
+        context["invitation"] = self.pending_invitation()
         return context
 
 

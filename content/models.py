@@ -18,6 +18,15 @@ class HomePage(Page):
     max_count = 1
     subpage_types = ["modules.ModuleIndexPage", "content.StandardPage"]
 
+    def get_context(self, request, *args, **kwargs):
+        from accounts.roles import is_staff_role
+        from practices.selectors import current_membership
+
+        context = super().get_context(request, *args, **kwargs)
+        context["membership"] = current_membership(request.user)
+        context["is_staff"] = is_staff_role(request.user)
+        return context
+
 
 class StandardPage(Page):
     """A plain page of text, e.g. About or Accessibility statement."""

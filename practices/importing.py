@@ -25,7 +25,7 @@ from accounts.roles import PracticeRole
 
 from . import services
 from .models import Arm, Membership, Nation, Practice
-from .validators import normalise_ods_code, validate_ods_code
+from .validators import ODS_PRACTICE_CODE, normalise_ods_code, validate_ods_code
 
 PRACTICE_COLUMNS = ("ods_code", "name", "nation", "trial_id", "arm", "randomised_on")
 STAFF_COLUMNS = ("email", "first_name", "last_name", "role", "ods_code", "is_lead")
@@ -90,11 +90,12 @@ class RowCollector:
         self.errors.append(RowError(line, column, reason))
 
 
-def read_rows(source: str | Path | io.IOBase, columns: tuple[str, ...]) -> list[Row]:
-    """Return the file's data rows as dicts keyed by column, or raise ImportFailed.
+def read_rows(source: str | Path | io.IOBase, columns: tuple[str, ...]) -> tuple[list[Row], list[RowError]]:
+    """Return the file's well-formed data rows (as dicts keyed by column) and the malformed lines.
 
     Accepts UTF-8 with or without a byte order mark (what spreadsheets save as "CSV UTF-8");
-    the header must name exactly the expected columns, in any order.
+    the header must name exactly the expected columns, in any order. A file that cannot be read
+    at all, or whose header is wrong, raises ImportFailed straight away.
     """
     raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     if isinstance(raw, str):
@@ -146,9 +147,7 @@ def read_rows(source: str | Path | io.IOBase, columns: tuple[str, ...]) -> list[
             problems.add(start, ROW, f"expected {len(names)} values, found {len(cells)}")
             continue
         rows.append(Row(start, {name: cell.strip() for name, cell in zip(names, cells, strict=True)}))
-    if problems.errors:
-        raise ImportFailed(problems.errors)
-    return rows
+    return rows, problems.errors
 
 
 def _choice_parser(choices: type, extra: dict[str, str] | None = None) -> Callable[[str], str | None]:
@@ -207,9 +206,9 @@ class PracticePlan:
     action: str  # "created", "updated" or "unchanged"
 
 
-def plan_practices(rows: list[Row]) -> list[PracticePlan]:
+def plan_practices(rows: list[Row], earlier: list[RowError] | None = None) -> list[PracticePlan]:
     """Check every practice row against the file and the database; raise ImportFailed on any problem."""
-    problems = RowCollector()
+    problems = RowCollector(list(earlier or []))
     plans: list[PracticePlan] = []
     ods_lines: dict[str, int] = {}
     trial_lines: dict[str, int] = {}
@@ -304,10 +303,10 @@ def plan_practices(rows: list[Row]) -> list[PracticePlan]:
 
 def import_practices(source: str | Path | io.IOBase, *, dry_run: bool = False) -> ImportResult:
     """Check the practices file and, unless dry_run, create or update every practice in one transaction."""
-    rows = read_rows(source, PRACTICE_COLUMNS)
+    rows, malformed = read_rows(source, PRACTICE_COLUMNS)
     result = ImportResult(dry_run=dry_run)
     with transaction.atomic():
-        plans = plan_practices(rows)
+        plans = plan_practices(rows, malformed)
         for plan in plans:
             result.count(plan.action)
             if not dry_run and plan.action != "unchanged":
@@ -335,10 +334,10 @@ class StaffPlan:
     action: str
 
 
-def plan_staff(rows: list[Row]) -> list[StaffPlan]:
+def plan_staff(rows: list[Row], earlier: list[RowError] | None = None) -> list[StaffPlan]:
     """Check every staff row against the file and the database; raise ImportFailed on any problem."""
     User = get_user_model()
-    problems = RowCollector()
+    problems = RowCollector(list(earlier or []))
     plans: list[StaffPlan] = []
     email_lines: dict[str, int] = {}
     practices: dict[str, Practice | None] = {}
@@ -374,6 +373,8 @@ def plan_staff(rows: list[Row]) -> list[StaffPlan]:
         practice = None
         if not ods:
             problems.add(line, "ods_code", "required")
+        elif not ODS_PRACTICE_CODE.match(ods):
+            problems.add(line, "ods_code", f"{ods} is not a GP practice ODS code (one letter and five digits)")
         else:
             if ods not in practices:
                 practices[ods] = Practice.objects.filter(ods_code=ods).first()
@@ -409,10 +410,10 @@ def import_staff(source: str | Path | io.IOBase, *, dry_run: bool = False) -> Im
     """
     from accounts.services import create_invited_user
 
-    rows = read_rows(source, STAFF_COLUMNS)
+    rows, malformed = read_rows(source, STAFF_COLUMNS)
     result = ImportResult(dry_run=dry_run)
     with transaction.atomic():
-        plans = plan_staff(rows)
+        plans = plan_staff(rows, malformed)
         for plan in plans:
             result.count(plan.action)
             if dry_run or plan.action == "unchanged":

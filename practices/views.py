@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -72,10 +71,8 @@ def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None or invitation.source != InvitationSource.LEAD:
         return render(request, "practices/invitation_invalid.html", status=404)
     if not request.user.is_authenticated:
-        # Remember the invitation through sign-up, and treat its address as verified: the link
-        # could only have been read in that mailbox.
+        # Remember the invitation through sign-up (accounts.forms.SignupForm accepts it).
         request.session[PENDING_INVITATION_SESSION_KEY] = invitation.token
-        get_adapter(request).stash_verified_email(request, invitation.email)
         login_url = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
         return render(request, "practices/join_invitation.html", {"invitation": invitation, "login_url": login_url})
     current = selectors.current_membership(request.user)

@@ -1,0 +1,47 @@
+"""Build users the way the site does: verified email addresses, groups, authenticators."""
+
+from __future__ import annotations
+
+import itertools
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+PASSWORD = "a-Long-passw0rd-for-tests"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_numbers = itertools.count(1)
+
+
+def make_user(
+    *, email: str | None = None, password: str = PASSWORD, groups: tuple[str, ...] = (), verified: bool = True,
+    first_name: str = "Alex", last_name: str = "Tester",
+):
+    """Create a user with a primary email address (verified by default) in the given groups."""
+    email = email or f"user{next(_numbers)}@example.org"
+    user = get_user_model().objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def add_totp(user, secret: str = TOTP_SECRET) -> None:
+    """Give the user an authenticator app and recovery codes, as MFA set-up does."""
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+
+
+def staff_user(group: str, *, with_totp: bool = True, **kwargs):
+    """Create a verified user in a staff group, with MFA set up unless told otherwise."""
+    user = make_user(groups=(group,), **kwargs)
+    if with_totp:
+        add_totp(user)
+    return user
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
