@@ -209,8 +209,14 @@ def _pop_check_error(request, section_id: int) -> CheckError | None:
     return CheckError(block_id=stored["block_id"], message=stored["message"])
 
 
-def build_context(*, page, request, outcome: str, module: ModulePage | None, notice: str = "") -> LearningContext:
-    """Return the learner's context for a module index, module or section page."""
+def build_context(
+    *, page, request, outcome: str, module: ModulePage | None, notice: str = "", access=None
+) -> LearningContext:
+    """Return the learner's context for a module index, module or section page.
+
+    `access` is the result of recording this view, if one was recorded: its structure and
+    progress row are reused rather than read again.
+    """
     user = request.user
     if isinstance(page, ModuleIndexPage):
         modules = live_modules_under(page)
@@ -221,8 +227,11 @@ def build_context(*, page, request, outcome: str, module: ModulePage | None, not
         return LearningContext(outcome=outcome, notice=notice, module_rows=rows)
     if module is None:
         return LearningContext(outcome=outcome, notice=notice)
-    structure = module_structure(module)
-    state = learner_module_state(user, module, structure=structure) if outcome != PREVIEW else None
+    structure = access.structure if access is not None and access.structure is not None else module_structure(module)
+    state = None
+    if outcome != PREVIEW:
+        progress = access.progress if access is not None else None
+        state = learner_module_state(user, module, structure=structure, progress=progress)
     context = LearningContext(outcome=outcome, notice=notice, module=module, structure=structure, state=state)
     if isinstance(page, SectionPage):
         context.section_id = page.pk

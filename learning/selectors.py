@@ -185,7 +185,8 @@ class LearnerModuleState:
 
     @property
     def engagement(self) -> Decimal:
-        return self.progress.engagement_percent if self.progress else Decimal("0")
+        # A row created in this request still holds the field default (int 0), not a Decimal.
+        return Decimal(self.progress.engagement_percent) if self.progress else Decimal("0")
 
     @property
     def resume_section(self) -> SectionInfo | None:
@@ -200,10 +201,17 @@ class LearnerModuleState:
         return self.structure.sections[0] if self.structure.sections else None
 
 
-def learner_module_state(user, module: ModulePage, *, structure: ModuleStructure | None = None) -> LearnerModuleState:
-    """Return the learner's state in the module with a fixed number of queries."""
+def learner_module_state(
+    user, module: ModulePage, *, structure: ModuleStructure | None = None, progress: ModuleProgress | None = None
+) -> LearnerModuleState:
+    """Return the learner's state in the module with a fixed number of queries.
+
+    Pass the learner's current-cycle progress row when the caller already holds it (as the page
+    gate does right after recording a view) to save reading it again.
+    """
     structure = structure or module_structure(module)
-    progress = ModuleProgress.objects.filter(user=user, module=module).order_by("-cycle").first()
+    if progress is None:
+        progress = ModuleProgress.objects.filter(user=user, module=module).order_by("-cycle").first()
     cycle = progress.cycle if progress else 1
     statuses = dict(
         SectionProgress.objects.filter(user=user, module=module, cycle=cycle).values_list("section_id", "status")
@@ -256,7 +264,7 @@ def learner_eligibility(user, *, on) -> Eligibility:
     """Return how the user's module views are treated on the given local date (one query)."""
     from accounts.roles import is_staff_role
 
-    membership = Membership.objects.active(on).select_related("practice").filter(user=user).first()
+    membership = Membership.objects.active(on).select_related("practice", "user").filter(user=user).first()
     if membership is None:
         if is_staff_role(user):
             return Eligibility(Outcome.UNTRACKED_STAFF)

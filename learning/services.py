@@ -170,6 +170,7 @@ class AccessResult:
     event: LearningEvent
     progress: ModuleProgress
     completion: ModuleCompletion | None
+    structure: ModuleStructure | None = None
 
 
 @transaction.atomic
@@ -210,9 +211,9 @@ def record_access(
             completion = _complete_if_due(
                 membership=membership, module=module, progress=progress, structure=structure, correct=correct, at=at
             )
-            return AccessResult(event=event, progress=progress, completion=completion)
+            return AccessResult(event=event, progress=progress, completion=completion, structure=structure)
     progress.save(update_fields=fields)
-    return AccessResult(event=event, progress=progress, completion=completion)
+    return AccessResult(event=event, progress=progress, completion=completion, structure=structure)
 
 
 @dataclass(frozen=True)

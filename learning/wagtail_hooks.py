@@ -68,8 +68,9 @@ def gate_module_pages(serve_next):
         if getattr(response, "status_code", None) != 200 or not hasattr(response, "context_data"):
             return response
         module = _module_of(page, response)
+        access = None
         if eligibility.is_tracked and module is not None and request.method == "GET":
-            services.record_access(
+            access = services.record_access(
                 membership=eligibility.membership, module=module,
                 section=page if isinstance(page, SectionPage) else None,
             )
@@ -79,7 +80,7 @@ def gate_module_pages(serve_next):
             withdrawn_on=membership.practice.withdrawn_on if membership is not None else None,
         )
         request.learning = build_context(
-            page=page, request=request, outcome=eligibility.outcome, module=module, notice=notice
+            page=page, request=request, outcome=eligibility.outcome, module=module, notice=notice, access=access
         )
         # Each page is personal and each view must reach the server to be counted.
         add_never_cache_headers(response)

@@ -98,3 +98,29 @@ def learner(*, practice_: Practice | None = None, role: str = "gp", is_lead: boo
         user=user, practice=practice_ or practice(), role=role, is_lead=is_lead,
         started_on=fields.pop("started_on", date(2026, 1, 1)),
     )
+
+
+def add_section(module: ModulePage, *, title: str, body: list[dict], weight: int = 1) -> SectionPage:
+    """Add and publish a section with the given raw StreamField body, recording the new module version."""
+    section = module.add_child(instance=SectionPage(title=title, slug=_unique("section"), weight=weight, body=body))
+    section.save_revision().publish()
+    record_module_version(module=module)
+    return SectionPage.objects.get(pk=section.pk)
+
+
+def document(title: str = "Asthma action plan", name: str = "action-plan.pdf"):
+    """Create a Wagtail document with a small file."""
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    return get_document_model().objects.create(title=title, file=ContentFile(b"%PDF-1.4 demo\n", name=name))
+
+
+def check_option_ids(section: SectionPage, *, correct: bool, index: int = 0) -> list[str]:
+    """Return the ids of the right (or wrong) options of the section's index-th knowledge check."""
+    checks = [block for block in section.body if block.block_type == "knowledge_check"]
+    return [o.id for o in checks[index].value["options"].bound_blocks if bool(o.value["is_correct"]) == correct]
+
+
+def check_id(section: SectionPage, index: int = 0) -> str:
+    return [block.id for block in section.body if block.block_type == "knowledge_check"][index]
