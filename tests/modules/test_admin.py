@@ -123,3 +123,31 @@ def test_an_editor_with_mfa_can_edit_but_not_publish_a_module(client):
     module.refresh_from_db()
     assert module.get_latest_revision_as_object().audience_roles == ["gp"]
     assert not module.permissions_for_user(editor).can_publish()
+
+
+def test_module_versions_are_listed_read_only_for_admin_users(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        module = build_module(sections=1, title="Versioned module")
+    version = module.versions.get()
+    client.force_login(staff_user(EDITOR))
+
+    listing = client.get(reverse("module_versions:index"))
+    inspect = client.get(reverse("module_versions:inspect", args=[version.pk]))
+
+    assert listing.status_code == 200
+    assert "Versioned module" in listing.content.decode()
+    assert inspect.status_code == 200
+    assert version.content_hash in inspect.content.decode()
+    assert client.get(reverse("module_versions:edit", args=[version.pk])).status_code == 302
+    assert client.get(reverse("module_versions:add")).status_code == 302
+    assert client.post(reverse("module_versions:delete", args=[version.pk])).status_code == 302
+    assert module.versions.count() == 1
+
+
+def test_module_versions_are_hidden_from_learners(client):
+    from django.contrib.auth import get_user_model
+
+    learner = get_user_model().objects.create_user(email="learner@example.org", password="a-Long-passw0rd")
+    client.force_login(learner)
+    response = client.get(reverse("module_versions:index"))
+    assert response.status_code == 302
