@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+from accounts.roles import ADMIN, EDITOR, MODERATOR, RESEARCHER
+from tests.accounts.factories import PASSWORD, TOTP_SECRET, has_totp, make_user, staff_user
+from tests.practices.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def current_code(secret: str = TOTP_SECRET) -> str:
+    return format_hotp_value(hotp_value(secret, next(iter(yield_hotp_counters_from_time()))))
+
+
+def sign_in(client, user) -> None:
+    """Sign in through allauth's form, as a person would."""
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def open_totp_setup(client, url: str = "/accounts/2fa/totp/activate/"):
+    """Follow allauth's password re-check, which guards MFA set-up, and return the set-up page."""
+    response = client.get(url)
+    if response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/"):
+        recheck = client.get(response["Location"])
+        assert "nhsuk-input" in recheck.content.decode()
+        response = client.post(response["Location"], {"password": PASSWORD})
+        assert response.status_code == 302
+        response = client.get(response["Location"])
+    return response
+
+
+@pytest.mark.parametrize("group", [EDITOR, MODERATOR, RESEARCHER, ADMIN])
+def test_staff_without_an_authenticator_are_sent_to_set_one_up(client, group):
+    user = staff_user(group, with_totp=False)
+    sign_in(client, user)
+    response = client.get("/admin/pages/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/?next=%2Fadmin%2Fpages%2F"
+    # The set-up pages themselves stay reachable, styled like the site.
+    setup = open_totp_setup(client, response["Location"])
+    assert setup.status_code == 200
+    html = setup.content.decode()
+    assert "nhsuk-heading-l" in html
+    assert "must use an authenticator app" in html
+    assert 'class="site-qr"' in html
+
+
+@pytest.mark.parametrize("group", [EDITOR, MODERATOR, RESEARCHER, ADMIN])
+def test_staff_with_an_authenticator_reach_the_admin(client, group):
+    client.force_login(staff_user(group))
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_superuser_also_needs_mfa(client):
+    user = make_user()
+    user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    assert client.get("/admin/")["Location"].startswith("/accounts/2fa/totp/activate/")
+
+
+def test_learners_and_leads_are_not_asked_for_mfa(client):
+    lead = make_member(is_lead=True)
+    client.force_login(lead.user)
+    assert client.get("/accounts/profile/").status_code == 200
+    assert client.get("/practice/invite/").status_code == 200
+    # They have no admin access either: Wagtail sends them to sign in, not to MFA set-up.
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/2fa/" not in response["Location"]
+
+
+def test_activating_totp_through_the_page_unlocks_the_admin(client):
+    user = staff_user(EDITOR, with_totp=False)
+    sign_in(client, user)
+    page = open_totp_setup(client)
+    secret = page.context["form"].secret
+    response = client.post("/accounts/2fa/totp/activate/", {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert has_totp(user)
+    assert client.get("/admin/").status_code == 200
+    codes = client.get("/accounts/2fa/recovery-codes/")
+    assert codes.status_code == 200
+    assert "nhsuk-textarea" in codes.content.decode()
+
+
+def test_signing_in_as_staff_asks_for_the_code(client):
+    user = staff_user(MODERATOR)
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session
+    page = client.get("/accounts/2fa/authenticate/")
+    assert "nhsuk-input" in page.content.decode()
+    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000" if current_code() != "000000" else "111111"})
+    assert "_auth_user_id" not in client.session
+    assert "nhsuk-error-summary" in wrong.content.decode()
+    client.post("/accounts/2fa/authenticate/", {"code": current_code()})
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_wagtail_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/?next=/admin/pages/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fpages%2F"
+    # Posting a password to the old admin login does not sign anyone in.
+    user = staff_user(ADMIN)
+    client.post("/admin/login/", {"username": user.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"].startswith("/accounts/login/")

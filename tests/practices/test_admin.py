@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from accounts.roles import ADMIN, EDITOR, PRACTICE_LEAD, RESEARCHER, PracticeRole
+from practices.models import Arm, Nation, Practice, WithdrawalDataChoice
+from tests.accounts.factories import staff_user
+from tests.practices.factories import make_member, make_practice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry():
+    oak = make_practice(name="Oak Tree Surgery", ods_code="A81001", trial_id="P-OAK", arm=Arm.IMPLEMENTATION)
+    elm = make_practice(name="Elm Surgery", ods_code="W81002", trial_id="P-ELM", arm=Arm.CONTROL, nation=Nation.WALES)
+    gone = make_practice(
+        name="Gone Surgery", ods_code="A81003", trial_id="P-GONE", arm=Arm.CONTROL,
+        withdrawn_on=date(2025, 6, 1), withdrawal_data_choice=WithdrawalDataChoice.RETAIN,
+    )
+    make_member(oak, email="lead.oak@example.org", first_name="Olive", is_lead=True, role=PracticeRole.PRACTICE_MANAGER)
+    make_member(elm, email="nurse.elm@example.org", first_name="Ellis", role=PracticeRole.PRACTICE_NURSE)
+    return oak, elm, gone
+
+
+def listed(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_researchers_search_and_filter_practices(client, registry):
+    client.force_login(staff_user(RESEARCHER))
+    base = "/admin/trial_practices/"
+    page = listed(client, base)
+    assert all(name in page for name in ("Oak Tree Surgery", "Elm Surgery", "Gone Surgery"))
+    page = listed(client, base + "?q=W8100")
+    assert "Elm Surgery" in page and "Oak Tree Surgery" not in page
+    page = listed(client, base + "?q=p-oak")
+    assert "Oak Tree Surgery" in page and "Elm Surgery" not in page
+    page = listed(client, base + "?arm=control")
+    assert "Elm Surgery" in page and "Gone Surgery" in page and "Oak Tree Surgery" not in page
+    page = listed(client, base + "?nation=wales")
+    assert "Elm Surgery" in page and "Gone Surgery" not in page
+    page = listed(client, base + "?withdrawn=yes")
+    assert "Gone Surgery" in page and "Elm Surgery" not in page
+    page = listed(client, base + "?withdrawn=no&arm=control")
+    assert "Elm Surgery" in page and "Gone Surgery" not in page
+
+
+def test_memberships_search_by_person_and_filter_by_role_and_lead(client, registry):
+    client.force_login(staff_user(ADMIN))
+    base = "/admin/trial_memberships/"
+    page = listed(client, base + "?q=nurse.elm")
+    assert "Ellis" in page and "Olive" not in page
+    page = listed(client, base + "?q=olive")
+    assert "Olive" in page and "Ellis" not in page
+    page = listed(client, base + f"?role={PracticeRole.PRACTICE_NURSE}")
+    assert "Ellis" in page and "Olive" not in page
+    page = listed(client, base + "?is_lead=yes")
+    assert "Olive" in page and "Ellis" not in page
+
+
+def test_researchers_edit_the_registry_with_model_validation(client, registry):
+    oak = registry[0]
+    client.force_login(staff_user(RESEARCHER))
+    url = f"/admin/trial_practices/edit/{oak.pk}/"
+    data = {
+        "ods_code": "A81001", "name": "Oak Tree Surgery", "nation": "england", "trial_id": "P-OAK",
+        "arm": "implementation", "randomised_on": "2025-01-06", "withdrawn_on": "2025-07-01",
+        "withdrawal_reason": "Closed", "withdrawal_data_choice": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200  # refused: a withdrawal needs the data choice
+    assert "Record whether data collected before withdrawal is kept or deleted" in response.content.decode()
+    oak.refresh_from_db()
+    assert oak.withdrawn_on is None
+    response = client.post(url, {**data, "withdrawal_data_choice": "delete"})
+    assert response.status_code == 302
+    oak.refresh_from_db()
+    assert (oak.withdrawn_on, oak.withdrawal_data_choice) == (date(2025, 7, 1), "delete")
+
+
+def test_nobody_deletes_practices_or_memberships(client, registry):
+    oak = registry[0]
+    client.force_login(staff_user(ADMIN))
+    assert client.get(f"/admin/trial_practices/delete/{oak.pk}/").status_code in (302, 403)
+    assert client.post(f"/admin/trial_practices/delete/{oak.pk}/").status_code in (302, 403)
+    assert Practice.objects.filter(pk=oak.pk).exists()
+
+
+def test_editing_a_membership_in_the_admin_keeps_the_lead_group_in_step(client, registry):
+    oak = registry[0]
+    lead = oak.memberships.get(is_lead=True)
+    client.force_login(staff_user(ADMIN))
+    response = client.post(
+        f"/admin/trial_memberships/edit/{lead.pk}/",
+        {"user": lead.user_id, "practice": oak.pk, "role": lead.role, "is_lead": "", "started_on": "2025-01-06", "ended_on": ""},
+    )
+    assert response.status_code == 302
+    assert not lead.user.groups.filter(name=PRACTICE_LEAD).exists()
+
+
+def test_editors_and_leads_do_not_see_the_registry(client, registry):
+    client.force_login(staff_user(EDITOR))
+    assert client.get("/admin/trial_practices/").status_code in (302, 403)
+    assert client.get("/admin/trial_memberships/").status_code in (302, 403)
+    lead = Practice.objects.get(ods_code="A81001").memberships.get(is_lead=True).user
+    client.force_login(lead)
+    assert client.get("/admin/trial_practices/").status_code == 302
