@@ -19,7 +19,7 @@ class VerifyForm(forms.Form):
     code = forms.CharField(
         label="Certificate code",
         max_length=80,
-        help_text="You'll find it on the certificate, under the learner's details.",
+        help_text="It is printed on the certificate, next to \"Certificate code\".",
         error_messages={"required": "Enter the certificate code"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters",
                                       "class": "nhsuk-input nhsuk-u-width-full"}),

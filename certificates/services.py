@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from wagtail.log_actions import log
 
@@ -126,7 +127,7 @@ def send_certificate_ready_email(*, certificate: Certificate) -> bool:
             message=(
                 f"Dear {certificate.holder_name},\n\n"
                 f"Your certificate for completing \"{certificate.module_title}\" "
-                f"(version {certificate.module_version}) on {certificate.completed_on:%-d %B %Y} is ready.\n\n"
+                f"(version {certificate.module_version}) on {date_format(certificate.completed_on, 'j F Y')} is ready.\n\n"
                 f"Download it from My certificates: {link}\n\n"
                 f"Certificate code: {certificate.display_code}\n"
                 f"Anyone you share it with can check it at {pdf.verify_url(certificate)}\n\n"
@@ -154,7 +155,7 @@ def revoke_certificate(*, certificate: Certificate, by, reason: str) -> Certific
         raise ValidationError({"reason": "The reason must be 1,000 characters or fewer."})
     locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if locked.revoked_at is not None:
-        raise ValidationError(f"This certificate was already revoked on {locked.revoked_on:%-d %B %Y}.")
+        raise ValidationError(f"This certificate was already revoked on {date_format(locked.revoked_on, 'j F Y')}.")
     locked.revoked_at = timezone.now()
     locked.revoked_by = by
     locked.revocation_reason = reason

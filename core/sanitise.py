@@ -79,6 +79,8 @@ _cleaner = bleach.Cleaner(
 _WHITESPACE_RUN = re.compile(r"[ \t\r\f\v]+")
 # Something a browser would read as a tag, comment or doctype; "a < b" or "<3" is plain text.
 _LOOKS_LIKE_MARKUP = re.compile(r"<(?:/?[a-zA-Z]|[!?])")
+# Markup that already says where paragraphs and lines break.
+_BLOCK_MARKUP = re.compile(r"<\s*/?\s*(p|br|ul|ol|li|div|h[1-6]|table|blockquote)\b", re.IGNORECASE)
 
 
 def sanitise(value: str) -> str:
@@ -102,8 +104,18 @@ def plain_text_to_html(text: str) -> str:
     return "".join(rendered)
 
 
+def _paragraphs_around_inline_markup(text: str) -> str:
+    # Text with only inline tags (<strong>, <a>...) still gets its blank-line paragraphs; it is
+    # not escaped here because sanitise() runs on the result.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+    return "".join("<p>" + "<br>".join(line.strip() for line in p.split("\n")) + "</p>" for p in paragraphs)
+
+
 def sanitise_user_text(value: str) -> str:
     """Return safe HTML for what a learner typed: plain text gets paragraphs, HTML is sanitised."""
     if not _LOOKS_LIKE_MARKUP.search(value):
         return sanitise(plain_text_to_html(value))
+    if not _BLOCK_MARKUP.search(value):
+        return sanitise(_paragraphs_around_inline_markup(value))
     return sanitise(value)

@@ -214,3 +214,18 @@ def test_sign_in_with_the_real_login_form_then_download(client, world):
     response = client.post("/accounts/login/", {"login": learner.user.email, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(_pdf_url(world["north_certificate"])).status_code == 200
+
+
+def test_a_failed_zip_says_so_and_can_be_retried(client, world, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    with mock.patch("certificates.pdf.render_certificate_pdf", side_effect=OSError("renderer crashed")):
+        archive = _start_zip(client, world["north_lead"], world["north"], django_capture_on_commit_callbacks)
+    assert archive.status == ArchiveStatus.FAILED
+    assert not archive.file
+    page = client.get(f"/certificates/practice/archives/{archive.pk}/").content.decode()
+    assert "Something went wrong while preparing the zip" in page
+    assert "Try again" in page
+    retry = _start_zip(client, world["north_lead"], world["north"], django_capture_on_commit_callbacks)
+    assert retry.pk != archive.pk
+    assert retry.status == ArchiveStatus.READY

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -12,30 +10,9 @@ from certificates import pdf, services
 from certificates.pdf import format_hours, qr_svg_data_uri, verify_url
 
 from .factories import admin_user, build_module, issued_certificate, member
+from .pdfread import needs_poppler, pdf_info, pdf_text, printed_qr_modules, qr_matrix
 
 pytestmark = pytest.mark.django_db
-
-PDFTOTEXT = shutil.which("pdftotext")
-PDFINFO = shutil.which("pdfinfo")
-needs_poppler = pytest.mark.skipif(not (PDFTOTEXT and PDFINFO), reason="needs poppler-utils (pdftotext, pdfinfo)")
-
-
-def _text(content: bytes, tmp_path) -> str:
-    path = tmp_path / "out.pdf"
-    path.write_bytes(content)
-    # Fixed program and arguments on a file this test wrote.
-    raw = subprocess.run(  # noqa: S603
-        [PDFTOTEXT, "-raw", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout
-    return " ".join(raw.split())
-
-
-def _info(content: bytes, tmp_path) -> dict[str, str]:
-    path = tmp_path / "info.pdf"
-    path.write_bytes(content)
-    out = subprocess.run([PDFINFO, str(path)], capture_output=True, check=True, text=True).stdout  # noqa: S603
-    return {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in out.splitlines())}
-
 
 @needs_poppler
 def test_certificate_pdf_says_who_what_when_how_long_and_how_to_check(tmp_path, client):
@@ -44,7 +21,7 @@ def test_certificate_pdf_says_who_what_when_how_long_and_how_to_check(tmp_path, 
     certificate = issued_certificate(learner, module, at=datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
 
     content = services.certificate_pdf_bytes(certificate=certificate)
-    text = _text(content, tmp_path)
+    text = pdf_text(content, tmp_path)
     assert "Certificate of completion" in text
     assert "Siân Llŷr Gruffydd" in text  # Welsh circumflexes survive into the PDF's text
     assert "Professional registration: GMC 7654321" in text
@@ -61,7 +38,7 @@ def test_certificate_pdf_says_who_what_when_how_long_and_how_to_check(tmp_path, 
 @needs_poppler
 def test_certificate_pdf_is_tagged_and_titled(tmp_path):
     certificate = issued_certificate()
-    info = _info(pdf.render_certificate_pdf(certificate), tmp_path)
+    info = pdf_info(pdf.render_certificate_pdf(certificate), tmp_path)
     assert info["Tagged"] == "yes"
     assert info["Title"].startswith("Certificate of completion:")
     assert info["Author"] == "IMP2ART practice education programme"
@@ -73,7 +50,7 @@ def test_certificate_pdf_is_tagged_and_titled(tmp_path):
 def test_certificate_without_registration_or_with_expiry(tmp_path):
     module = build_module(valid_months=36)
     certificate = issued_certificate(member(), module)
-    text = _text(pdf.render_certificate_pdf(certificate), tmp_path)
+    text = pdf_text(pdf.render_certificate_pdf(certificate), tmp_path)
     assert "Professional registration" not in text
     assert "Valid until: 2 March 2029" in text
 
@@ -96,9 +73,9 @@ def test_the_renderer_fetches_nothing_from_outside(tmp_path):
     from weasyprint import HTML
 
     # The control: WeasyPrint's default fetcher would read the file...
-    assert "LEAKED FROM DISK" in _text(HTML(string=html).write_pdf(), tmp_path)
+    assert "LEAKED FROM DISK" in pdf_text(HTML(string=html).write_pdf(), tmp_path)
     # ...ours refuses anything but data: URIs.
-    text = _text(pdf._write_pdf(html), tmp_path)
+    text = pdf_text(pdf._write_pdf(html), tmp_path)
     assert "Body" in text
     assert "LEAKED FROM DISK" not in text
 
@@ -133,7 +110,7 @@ def test_cpd_summary_lists_certificates_total_hours_and_reflections(client, tmp_
     response = client.get("/certificates/cpd-summary.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    text = _text(response.content, tmp_path)
+    text = pdf_text(response.content, tmp_path)
     assert "Continuing professional development summary" in text
     assert "Siân Gruffydd, professional registration NMC 12A3456E" in text
     assert "Team module (version 1)" in text
@@ -143,3 +120,17 @@ def test_cpd_summary_lists_certificates_total_hours_and_reflections(client, tmp_
     assert "I will use the action plan in every review." in text
     assert "alert(1)" not in text
     assert "Other Person" not in text
+
+
+@needs_poppler
+def test_the_printed_qr_code_reads_as_the_absolute_verify_url(tmp_path, settings):
+    settings.CERTIFICATES_BASE_URL = "https://learning.example.nhs.uk"
+    certificate = issued_certificate()
+    content = pdf.render_certificate_pdf(certificate)
+    url = f"https://learning.example.nhs.uk/certificates/verify/{certificate.display_code}/"
+    expected = qr_matrix(pdf.qr_code(url))
+    assert printed_qr_modules(content, tmp_path, len(expected)) == expected
+    # A different URL's symbol does not match, so the comparison can fail.
+    other = qr_matrix(pdf.qr_code(url.replace("https", "http")))
+    assert len(other) == len(expected)
+    assert printed_qr_modules(content, tmp_path, len(other)) != other

@@ -95,6 +95,14 @@ def test_plain_text_becomes_paragraphs_and_line_breaks():
     assert sanitise_user_text("Uses a < b and Welsh: ŵ ŷ â") == "<p>Uses a &lt; b and Welsh: ŵ ŷ â</p>"
 
 
+def test_inline_markup_with_blank_lines_still_gets_paragraphs():
+    assert sanitise_user_text("I learned <strong>this</strong>.\nAnd that.\n\nNext, <em>act</em>.") == (
+        "<p>I learned <strong>this</strong>.<br>And that.</p><p>Next, <em>act</em>.</p>"
+    )
+    # Text that already has block markup is left to say where its paragraphs are.
+    assert sanitise_user_text("<p>One</p>\n\n<p>Two</p>") == "<p>One</p>\n\n<p>Two</p>"
+
+
 def test_empty_input_gives_empty_output():
     assert sanitise("") == ""
     assert sanitise_user_text("   \n  ") == ""
