@@ -179,7 +179,7 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
-ACCOUNT_FORMS = {"login": "accounts.login_form.LoginForm"}
+ACCOUNT_FORMS = {"login": "accounts.allauth_forms.LoginForm", "signup": "accounts.allauth_forms.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 # One address per person: changing it replaces the old one once the new one is verified.
@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Practice asthma learning research API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The Wagtail admin has DRF views of its own; they are not part of our published API.
+    "PREPROCESSING_HOOKS": ["config.api_schema.only_public_api"],
 }
 
 # Research: the key for pseudonymous participant IDs (keyed HMAC). Empty outside production

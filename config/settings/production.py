@@ -7,7 +7,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, SECRET_KEY
+from .base import ALLOWED_HOSTS, DATABASES, REDIS_URL, SECRET_KEY
 from .env import env_bool
 
 DEBUG = False
@@ -19,6 +19,8 @@ if (
     or len(set(SECRET_KEY)) < 5
     or SECRET_KEY.lower() in _WEAK_SECRETS
     or SECRET_KEY.startswith("django-insecure")
+    # The placeholder in deploy/production.env.example is public.
+    or "replace-me" in SECRET_KEY.lower()
 ):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters "
@@ -28,8 +30,12 @@ if not os.environ.get("DATABASE_URL") or "postgres" not in DATABASES["default"][
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set in production (Celery broker and cache).")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the host names the site answers to.")
+if not os.environ.get("DJANGO_BASE_URL", "").startswith("https://"):
+    raise ImproperlyConfigured("DJANGO_BASE_URL must be the site's public https:// address (used in emailed links).")
 RESEARCH_PSEUDONYM_KEY = os.environ.get("RESEARCH_PSEUDONYM_KEY", "")
-if len(RESEARCH_PSEUDONYM_KEY) < 32:
+if len(RESEARCH_PSEUDONYM_KEY) < 32 or "replace-me" in RESEARCH_PSEUDONYM_KEY.lower():
     raise ImproperlyConfigured("RESEARCH_PSEUDONYM_KEY must be set to at least 32 random characters.")
 
 STORAGES = {
@@ -46,7 +52,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Wagtail's preview marks its own responses SAMEORIGIN, so everything else can refuse framing.
+X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
