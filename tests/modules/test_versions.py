@@ -153,3 +153,43 @@ def test_versions_are_recorded_after_a_real_commit():
     publish(section)
 
     assert _numbers(module) == [1, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_section_publishes_number_versions_without_gaps_or_clashes():
+    import threading
+
+    from django.db import connection
+
+    with transaction.atomic():
+        module = build_module(sections=4)
+    sections = module_sections(module)
+    barrier = threading.Barrier(len(sections))
+    errors: list[BaseException] = []
+
+    def publish_change(section: SectionPage) -> None:
+        try:
+            section.title = f"{section.title} (revised)"
+            barrier.wait(timeout=10)
+            publish(section)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish_change, args=(s,)) for s in sections]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    numbers = _numbers(module)
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) >= 2
+    latest = current_version(module)
+    for section in sections:
+        section.refresh_from_db()
+        assert section.title.endswith("(revised)")
+        assert latest.revisions[str(section.pk)] == section.live_revision_id
