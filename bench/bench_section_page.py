@@ -368,8 +368,10 @@ def profile(setup: Setup, *, requests: int) -> str:
             assert client.get(path, **extra).status_code == 200
         # The query log is a bounded deque: start it empty so the count is this request's.
         reset_queries()
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as context:
             assert client.get(path, **extra).status_code == 200
+        # captured_queries reads the live log, which each later request resets: copy it now.
+        queries = list(context.captured_queries)
         started = time.perf_counter()
         for _ in range(requests):
             client.get(path, **extra)
@@ -382,7 +384,7 @@ def profile(setup: Setup, *, requests: int) -> str:
         lines.append(f"### {label}: {len(queries)} SQL queries, {per_request:.2f} ms per request in-process (unprofiled)")
         lines.append("")
         lines.append("Queries:")
-        lines.extend(f"- {' '.join(q['sql'].split())[:200]}" for q in queries.captured_queries)
+        lines.extend(f"- {' '.join(q['sql'].split())[:200]}" for q in queries)
         for order, count in (("cumulative", 40), ("tottime", 25)):
             stream = io.StringIO()
             pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(order).print_stats(count)
@@ -411,6 +413,10 @@ def _ram() -> str:
     return "unknown"
 
 
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _versions() -> str:
     import django
     import gunicorn as gunicorn_module
@@ -426,7 +432,7 @@ def _versions() -> str:
     )
 
 
-def report(*, args, database: str, setup: Setup, runs: list[Run], command: str) -> str:
+def report(*, args, database: str, setup: Setup, runs: list[Run], command: str, load: tuple[str, str]) -> str:
     by_target = {t: [r for r in runs if r.target == t] for t in TARGETS}
     median = {t: statistics.median(r.rps for r in by_target[t]) for t in TARGETS}
     cost = 1 - median["tracked"] / median["untracked"]
@@ -442,6 +448,8 @@ def report(*, args, database: str, setup: Setup, runs: list[Run], command: str) 
         f"- Machine: {os.cpu_count()} CPUs ({_cpu_model()}), {_ram()} RAM, {platform.system()} {platform.release()}",
         f"- Software: {_versions()}",
         f"- Command: `{command}`",
+        f"- Load average (1, 5, 15 min) before / after the measured rounds: {load[0]} / {load[1]} "
+        "(other processes on the machine share the CPUs; b and c are interleaved so they see the same load)",
         f"- Server: gunicorn, {args.workers} sync workers, 127.0.0.1; client: {args.threads} thread(s), "
         f"{args.connections} connections; {args.rounds} rounds x {args.duration} s per target after "
         f"{args.warmup} s warm-up each",
@@ -517,7 +525,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = " ".join(["python", "bench/bench_section_page.py", *(argv if argv is not None else sys.argv[1:])])
+    command = " ".join([".venv/bin/python", "bench/run.py", "section_page", *(argv if argv is not None else sys.argv[1:])])
     with tempfile.TemporaryDirectory(prefix="bench-section-") as tmp:
         workdir = Path(tmp)
         database = _prepare_environment(args, workdir)
@@ -535,13 +543,18 @@ def main(argv: list[str] | None = None) -> int:
             print("Preflight passed; warming up ...", flush=True)
             for target in ("tracked", "untracked", "bare"):
                 measure(args=args, port=port, setup=setup, target=target, seconds=args.warmup, scripts=scripts)
+            load_before = _load()
             for number in range(1, args.rounds + 1):
-                for target in TARGETS:
+                # Alternate the order each round so drift in machine load does not favour one target.
+                for target in TARGETS if number % 2 else tuple(reversed(TARGETS)):
                     run = measure(args=args, port=port, setup=setup, target=target, seconds=args.duration, scripts=scripts)
                     print(f"round {number} {target:9s} {run.rps:8.1f} req/s  errors {run.errors}  events {run.events}",
                           flush=True)
                     runs.append(run)
-        block = report(args=args, database=database, setup=setup, runs=runs, command=command)
+            load_after = _load()
+        block = report(
+            args=args, database=database, setup=setup, runs=runs, command=command, load=(load_before, load_after)
+        )
         print()
         print(block)
         if args.record:
