@@ -133,8 +133,13 @@ class RevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
         try:
             revoke_certificate(certificate=self.object, by=self.request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            for message in error.message_dict.get("reason", []) if hasattr(error, "error_dict") else error.messages:
-                form.add_error("reason" if hasattr(error, "error_dict") else None, message)
+            if hasattr(error, "error_dict"):
+                for field, messages_ in error.message_dict.items():
+                    for message in messages_:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                for message in error.messages:
+                    form.add_error(None, message)
             return self.form_invalid(form)
         messages.success(self.request, f"Certificate {self.object.display_code} was revoked.")
         return redirect(self.inspect_url_name, quote(self.object.pk))

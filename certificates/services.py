@@ -203,11 +203,23 @@ def request_certificate_archive(*, user, practice: Practice) -> CertificateArchi
         # A double click or a second tab follows the job already running.
         return in_flight
     archive = CertificateArchive.objects.create(practice=practice, requested_by=user)
+    archive_id = str(archive.pk)
+    _after_commit(lambda: _start_archive_job(archive_id))
+    return archive
+
+
+def _start_archive_job(archive_id: str) -> None:
     from .tasks import build_archive
 
-    archive_id = str(archive.pk)
-    _after_commit(lambda: _enqueue(build_archive, archive_id))
-    return archive
+    try:
+        build_archive.delay(archive_id)
+    except Exception:
+        # Say so on the status page at once rather than leave the lead watching a job that never starts.
+        logger.exception("Could not enqueue the certificate archive %s", archive_id)
+        CertificateArchive.objects.filter(pk=archive_id, status=ArchiveStatus.PENDING).update(
+            status=ArchiveStatus.FAILED, finished_at=timezone.now(),
+            error="The download could not be started. Try again in a few minutes.",
+        )
 
 
 def _claim_archive(archive_id) -> CertificateArchive | None:

@@ -229,3 +229,14 @@ def test_a_failed_zip_says_so_and_can_be_retried(client, world, django_capture_o
     retry = _start_zip(client, world["north_lead"], world["north"], django_capture_on_commit_callbacks)
     assert retry.pk != archive.pk
     assert retry.status == ArchiveStatus.READY
+
+
+def test_a_zip_that_cannot_be_queued_fails_at_once(client, world, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from certificates.tasks import build_archive
+
+    with mock.patch.object(build_archive, "delay", side_effect=OSError("broker down")):
+        archive = _start_zip(client, world["north_lead"], world["north"], django_capture_on_commit_callbacks)
+    assert archive.status == ArchiveStatus.FAILED
+    assert "could not be started" in client.get(f"/certificates/practice/archives/{archive.pk}/").content.decode()
