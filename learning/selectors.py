@@ -305,7 +305,7 @@ class ModuleRow:
 
     @property
     def engagement_whole(self) -> int:
-        return int(self.engagement.to_integral_value(rounding=ROUND_FLOOR))
+        return int(Decimal(self.engagement).to_integral_value(rounding=ROUND_FLOOR))
 
 
 def _status(progress: ModuleProgress | None, completion: ModuleCompletion | None) -> str:
@@ -370,6 +370,10 @@ class RecordRow:
     check_attempts: int
     checks_correct: int
     downloads: int
+
+    @property
+    def engagement_whole(self) -> int:
+        return int(Decimal(self.engagement).to_integral_value(rounding=ROUND_FLOOR))
 
     @property
     def latest_completion(self) -> ModuleCompletion | None:
@@ -460,7 +464,7 @@ class StaffCell:
 
     @property
     def engagement_whole(self) -> int:
-        return int(self.engagement.to_integral_value(rounding=ROUND_FLOOR))
+        return int(Decimal(self.engagement).to_integral_value(rounding=ROUND_FLOOR))
 
 
 @dataclass(frozen=True)
