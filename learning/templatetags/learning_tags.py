@@ -6,7 +6,6 @@ from django import template
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from learning.journey import LearningContext, preview_context
@@ -79,9 +78,3 @@ def module_status_tag(status: str, engagement: int = 0, completed_at=None):
     """Render a module status as an NHS.UK tag, with the percentage or completion date."""
     label, css = STATUS_TAGS.get(status, STATUS_TAGS["not_started"])
     return {"label": label, "css": css, "status": status, "engagement": engagement, "completed_at": completed_at}
-
-
-@register.simple_tag
-def error_links(errors) -> SafeString:
-    """Render error-summary list items from (anchor, message) pairs."""
-    return format_html_join("", '<li><a href="#{}">{}</a></li>', errors)

@@ -239,3 +239,15 @@ def test_the_completion_page_lists_what_is_left(client, quiz_module):
     client.force_login(control.user)
     assert client.get(f"/learning/complete/{module.slug}/").status_code == 403
     assert ProtocolDeviation.objects.filter(user=control.user).count() == 1
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_staff_downloads_are_served_but_not_recorded(client, resource_section):
+    _, section, plan, _ = resource_section
+    editor = get_user_model().objects.create_user(email="editor@example.org", password="a-Long-passw0rd")
+    editor.groups.add(Group.objects.get_or_create(name=EDITOR)[0])
+    client.force_login(editor)
+    response = client.get(f"/learning/resources/{section.pk}/{plan.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == plan.url
+    assert LearningEvent.objects.count() == 0

@@ -182,3 +182,28 @@ def test_previews_record_nothing_even_for_a_tracked_learner(client, team):
     assert "Answers cannot be sent from a preview." in preview
     assert LearningEvent.objects.count() == 0
     assert ModuleProgress.objects.count() == 0
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_published_changes_show_at_once_despite_the_caches(client, team):
+    member = learner()
+    signed_in(client, member.user)
+    first, second, third = sections_of(team)
+    assert "Section 1 text." in client.get(first.url).content.decode()
+    assert f'href="{second.url}"' in client.get(team.url).content.decode()
+
+    # A new revision of the body replaces the cached rendering.
+    first.body = [{"type": "rich_text", "value": "<p>Corrected text.</p>", "id": "c0rrected"}]
+    first.save_revision().publish()
+    html = client.get(first.url).content.decode()
+    assert "Corrected text." in html
+    assert "Section 1 text." not in html
+
+    # A renamed slug and an unpublished section show in the module's section list straight away.
+    second.slug = "renamed"
+    second.save_revision().publish()
+    third.unpublish()
+    html = client.get(team.url).content.decode()
+    assert 'href="/modules/team/renamed/"' in html
+    assert third.url not in html
+    assert "You have completed 1 of 2 sections" in html

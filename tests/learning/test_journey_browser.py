@@ -186,6 +186,12 @@ def test_a_learner_completes_the_team_module_and_their_lead_sees_it(live_server,
     assert_accessible(page, "Completion page")
     screenshots(page, "complete")
 
+    page.get_by_role("link", name="See your learning record").click()
+    assert page.locator("h1").inner_text() == "My learning record"
+    assert_accessible(page, "Learning record")
+    assert_fits_a_phone(page, "Learning record")
+    page.set_viewport_size(DESKTOP)
+
     # Back on the module page everything is completed.
     page.goto(f"{base}{module.url}")
     assert page.locator(".nhsuk-task-list__status--completed").count() == 3
