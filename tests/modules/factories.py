@@ -6,10 +6,14 @@ import uuid
 from typing import Any
 
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from wagtail.models import Page, Site
+from django.contrib.contenttypes.models import ContentType
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
+from content.models import HomePage
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
 
 
@@ -18,7 +22,17 @@ def _unique(prefix: str) -> str:
 
 
 def home_page() -> Page:
-    return Site.objects.get(is_default_site=True).root_page
+    """Return the site's home page, recreating the tree if a transactional test flushed it."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    # A flush recreates content types under new ids; drop the cached old ones.
+    ContentType.objects.clear_cache()
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.add_child(instance=HomePage(title="Practice asthma learning", slug="home"))
+    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home
 
 
 def publish(page: Page, user=None) -> None:
