@@ -43,7 +43,6 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 VENV_BIN = Path(sys.executable).parent
-START, END = "<!-- certificates:start -->", "<!-- certificates:end -->"
 RESULTS_HEADER = (
     "# Benchmark results\n\n"
     "Recorded by the scripts in bench/ (`make bench`, or `python bench/run.py <name> --record`).\n"
@@ -194,6 +193,30 @@ def measure_rendering(renders: int) -> dict:
         "max_ms": timings[-1],
         "bytes": len(first),
     }
+
+
+def measure_interleaved(found: list[str], unknown: list[str], pairs: int) -> dict:
+    """Time real and unknown codes alternately through Django's test client in this process.
+
+    Interleaving one of each, pair after pair and in alternating order, means a busy neighbour slows both alike, so the
+    medians compare the code paths themselves rather than the machine's load at the time.
+    """
+    from django.test import Client
+
+    client = Client()
+    timings: dict[str, list[float]] = {"real": [], "unknown": []}
+    kinds = (("real", found), ("unknown", unknown))
+    for number in range(pairs + 20):
+        # Swap which goes first every other pair: the second request of a pair runs warmer.
+        for label, paths in kinds if number % 2 else kinds[::-1]:
+            started = time.perf_counter()
+            # A different client address per pair keeps the rate limit out of the measurement.
+            response = client.get(paths[number % len(paths)], REMOTE_ADDR=f"10.{number // 250 % 250}.{number % 250}.1")
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200
+            if number >= 20:  # the first pairs warm up templates and connections
+                timings[label].append(elapsed)
+    return {label: statistics.median(values) for label, values in timings.items()} | {"pairs": pairs}
 
 
 # gunicorn and load ----------------------------------------------------------------------------
@@ -359,7 +382,7 @@ def _versions() -> str:
     return f"Python {platform.python_version()}, Django {django.get_version()}, WeasyPrint {weasyprint.__version__}"
 
 
-def report(*, args, database: str, rendering: dict, loads: list[Load], command: str) -> str:
+def report(*, args, database: str, rendering: dict, interleaved: dict, loads: list[Load], command: str) -> str:
     lines = [
         f"### Certificates ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
         "",
@@ -376,7 +399,15 @@ def report(*, args, database: str, rendering: dict, loads: list[Load], command: 
         f"| {rendering['renders']} | {rendering['median_ms']:.0f} ms | {rendering['p90_ms']:.0f} ms | "
         f"{rendering['min_ms']:.0f} ms | {rendering['max_ms']:.0f} ms | {rendering['bytes'] / 1024:.0f} KiB |",
         "",
-        f"**Verify page** (`/certificates/verify/<code>/`, gunicorn {args.workers} sync workers on "
+        f"**Verify page, real vs unknown codes in one process** (Django test client, {interleaved['pairs']} "
+        "pairs, each one real and one unknown in alternating order, median per request)",
+        "",
+        "| real code | unknown code | unknown/real |",
+        "|---:|---:|---:|",
+        f"| {interleaved['real']:.2f} ms | {interleaved['unknown']:.2f} ms | "
+        f"{interleaved['unknown'] / interleaved['real']:.2f} |",
+        "",
+        f"**Verify page throughput** (`/certificates/verify/<code>/`, gunicorn {args.workers} sync workers on "
         f"127.0.0.1:{args.port}, {args.duration:.0f} s per row, {args.connections} connections, "
         "rate limit raised for the single client IP)",
         "",
@@ -401,12 +432,13 @@ def report(*, args, database: str, rendering: dict, loads: list[Load], command: 
     return "\n".join(lines) + "\n"
 
 
-def record(block: str) -> None:
-    """Write the block between this benchmark's markers in bench/RESULTS.md (creating the file if needed)."""
+def record(block: str, *, engine: str) -> None:
+    """Write the block between this benchmark's markers for the engine in bench/RESULTS.md."""
     text = RESULTS.read_text() if RESULTS.exists() else RESULTS_HEADER
-    section = f"{START}\n## Certificates\n\n{block}{END}"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
+    start, end = f"<!-- certificates:{engine.lower()}:start -->", f"<!-- certificates:{engine.lower()}:end -->"
+    section = f"{start}\n## Certificates on {engine}\n\n{block}{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text)
@@ -420,6 +452,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default nproc)")
     parser.add_argument("--port", type=int, default=8017)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load row (default 10)")
+    parser.add_argument("--pairs", type=int, default=1000, help="interleaved real/unknown pairs (default 1000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of real then unknown codes (default 3)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent client connections (default 8)")
     parser.add_argument("--record", action="store_true", help="write the results into bench/RESULTS.md")
@@ -437,10 +470,12 @@ def main(argv: list[str]) -> int:
 
         print(f"Rendering {args.renders} PDFs...", flush=True)
         rendering = measure_rendering(args.renders)
-        connections.close_all()  # gunicorn's workers open their own
-
         found = [f"/certificates/verify/{format_code(code)}/" for code in codes]
         unknown = [f"/certificates/verify/{format_code(new_code())}/" for _ in codes]
+        print(f"Timing {args.pairs} interleaved pairs of real and unknown codes in-process...", flush=True)
+        interleaved = measure_interleaved(found, unknown, args.pairs)
+        connections.close_all()  # gunicorn's workers open their own
+
         loads = []
         with gunicorn(port=args.port, workers=args.workers, log=workdir / "gunicorn.log"):
             _check_pages(args.port, found, unknown)
@@ -453,11 +488,13 @@ def main(argv: list[str]) -> int:
                     print(f"Round {round_number}: verify page, {label} codes, {args.duration:.0f} s...", flush=True)
                     loads.append(drive(port=args.port, paths=paths, label=f"{label} (round {round_number})",
                                        seconds=args.duration, connections=args.connections, workdir=workdir))
-        block = report(args=args, database=database, rendering=rendering, loads=loads, command=command)
+        block = report(
+            args=args, database=database, rendering=rendering, interleaved=interleaved, loads=loads, command=command
+        )
     print()
     print(block)
     if args.record:
-        record(block)
+        record(block, engine="PostgreSQL" if args.database_url else "SQLite")
         print(f"Recorded in {RESULTS.relative_to(ROOT)}")
     return 0
 

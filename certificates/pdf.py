@@ -95,6 +95,7 @@ def render_cpd_summary_pdf(*, user, summary: CpdSummary) -> bytes:
             "total_time": format_hours(summary.total_hours),
             "reflections": summary.reflections,
             "issuer": conf.issuer(),
+            "verify_form_url": conf.base_url() + reverse("certificates:verify"),
             "generated_on": timezone.localdate(),
         },
     )

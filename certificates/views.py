@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,9 +20,14 @@ from modules.models import ModulePage
 from . import conf, pdf, ratelimit, selectors, services
 from .codes import format_code, normalise_code
 from .forms import ReflectionForm, VerifyForm
-from .models import ArchiveStatus, CertificateStatus
+from .models import ArchiveStatus, Certificate, CertificateStatus
 
 VERIFY_TEMPLATE = "certificates/verify.html"
+# Never saved: stands in for a certificate when a code is unknown (see verify_code).
+_DECOY = Certificate(
+    holder_name="Decoy Holder Name Of Ordinary Length", module_title="A module title of ordinary length",
+    module_version=1, completed_on=date(2026, 1, 1), learning_hours=Decimal("1.50"), code="0" * 28,
+)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -68,15 +75,24 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     stored = normalise_code(code)
     # One indexed lookup whatever the input, so found, unknown and malformed codes cost the same.
     certificate = selectors.certificate_by_code(stored)
+    # The details are rendered for a decoy when the code is unknown and then dropped, so a found
+    # and an unknown code do the same template work and take the same time.
+    shown = certificate or _DECOY
+    details = render_to_string(
+        "certificates/_verify_details.html",
+        {
+            "certificate": shown,
+            "status": shown.status,
+            "statuses": CertificateStatus,
+            "learning_time": pdf.format_hours(shown.learning_hours),
+        },
+    )
     context = {
         "certificate": certificate,
+        "details": details if certificate is not None else "",
         "checked_code": format_code(stored) if stored else code[:80],
         "form": VerifyForm(),
-        "statuses": CertificateStatus,
     }
-    if certificate is not None:
-        context["status"] = certificate.status
-        context["learning_time"] = pdf.format_hours(certificate.learning_hours)
     # 200 for "not found" too: a 404 would send the response through Wagtail's redirect lookup
     # (two more queries), and that difference in time would tell which codes exist.
     response = render(request, VERIFY_TEMPLATE, context)
