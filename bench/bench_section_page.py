@@ -12,7 +12,8 @@ What it does, all on loopback with a throwaway database:
    same page tracked, each for --duration seconds with wrk (or a thread-pool client if wrk is
    missing), rotating through the learners and the module's sections;
 5. prints the figures as a Markdown block (and with --record writes it into bench/RESULTS.md
-   between this label's markers) and, with --profile, profiles tracked and untracked requests.
+   between this label's markers); with --pairs, also times alternating untracked and tracked
+   requests in-process, and with --profile, profiles both.
 
 Targets (issue 3): tracking cost 1 - c/b <= 15%; c/a >= 0.12.
 """
@@ -352,6 +353,37 @@ def measure(*, args, port: int, setup: Setup, target: str, seconds: int, scripts
 # Profiling ------------------------------------------------------------------------------------
 
 
+def paired(setup: Setup, *, pairs: int) -> str:
+    """Time untracked and tracked views alternately in one process; return a Markdown line.
+
+    Alternating request by request makes the two series see the same machine load, which the
+    gunicorn rounds on a shared machine cannot guarantee.
+    """
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = setup.cookies[1 % len(setup.cookies)]
+    times: dict[str, list[float]] = {"untracked": [], "tracked": []}
+    for number in range(pairs + 10):
+        path = setup.paths[number % len(setup.paths)]
+        order = (("untracked", {"HTTP_X_BENCH_UNTRACKED": "1"}), ("tracked", {}))
+        for label, extra in order if number % 2 else tuple(reversed(order)):
+            started = time.perf_counter()
+            assert client.get(path, **extra).status_code == 200
+            if number >= 10:  # the first ten pairs warm the caches
+                times[label].append(time.perf_counter() - started)
+    connection.close()
+    untracked = statistics.median(times["untracked"]) * 1000
+    tracked = statistics.median(times["tracked"]) * 1000
+    return (
+        f"- In-process, {pairs} alternating pairs (Django test client, same database, no HTTP server): median "
+        f"{untracked:.1f} ms untracked, {tracked:.1f} ms tracked per request: tracking cost "
+        f"1 - untracked/tracked time = **{1 - untracked / tracked:.1%}**"
+    )
+
+
 def profile(setup: Setup, *, requests: int) -> str:
     """Profile tracked and untracked section views in-process; return queries, timings and hot spots."""
     from django.conf import settings
@@ -514,6 +546,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--label", default="", help="Name of this configuration in RESULTS.md.")
     parser.add_argument("--record", action="store_true", help="Write the results into bench/RESULTS.md.")
+    parser.add_argument("--pairs", type=int, default=0, metavar="N",
+                        help="Also time N alternating untracked/tracked requests in-process and add them to the results.")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="Also profile N tracked and N untracked requests in-process (cProfile).")
     args = parser.parse_args(argv)
@@ -555,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
         block = report(
             args=args, database=database, setup=setup, runs=runs, command=command, load=(load_before, load_after)
         )
+        if args.pairs:
+            block += "\n" + paired(setup, pairs=args.pairs)
         print()
         print(block)
         if args.record:
