@@ -17,7 +17,7 @@ from learning.models import EventType, KnowledgeCheckAttempt, LearningEvent, Mod
 
 from .factories import build_module, learner, practice, sections_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
