@@ -198,7 +198,7 @@ def revoke_invitation(*, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def accept_invitation(*, invitation: Invitation, user) -> Membership:
     """Join the invitation's practice with its role; the link then stops working."""
-    invitation = Invitation.objects.select_for_update().select_related("practice").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("practice").get(pk=invitation.pk)
     if not invitation.is_usable:
         raise ValidationError(
             "This invitation link has expired, been cancelled or already been used. "
@@ -239,7 +239,7 @@ def set_password_url(user) -> str:
 def send_invitation_email(*, invitation_id: int) -> bool:
     """Email an invitation once; return False if it was already sent or is no longer wanted."""
     invitation = (
-        Invitation.objects.select_for_update().select_related("practice", "invited_by", "accepted_by")
+        Invitation.objects.select_for_update(of=("self",)).select_related("practice", "invited_by", "accepted_by")
         .filter(pk=invitation_id).first()
     )
     if invitation is None or invitation.sent_at is not None or invitation.revoked_at is not None:
