@@ -24,6 +24,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("knowledge_check_id", "For an answer: the question's identifier."),
     ("knowledge_check_correct", "For an answer: yes if it was right, no if not."),
     ("document_id", "For a download: the resource's identifier."),
+    ("certificate_code", "For a completion: the code of the certificate it earned, which anyone can verify."),
+    ("certificate_status", "For a completion: the certificate's status today (valid, revoked or expired)."),
     ("detail", "Anything else recorded with the event, as JSON."),
 )
 
@@ -42,8 +44,11 @@ def iso_utc(moment) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _row(event) -> list[str]:
+def _row(event, certificates: dict) -> list[str]:
     detail = event.detail or {}
+    certificate = (
+        certificates.get((event.module_id, detail.get("cycle", 1))) if event.event_type == EventType.COMPLETION else None
+    )
     correct = detail.get("is_correct")
     rest = {key: value for key, value in detail.items() if key not in _DETAIL_COLUMNS}
     return [
@@ -60,13 +65,23 @@ def _row(event) -> list[str]:
         detail.get("block_id", ""),
         "" if correct is None else ("yes" if correct else "no"),
         str(detail.get("document_id", "")),
+        certificate.display_code if certificate else "",
+        certificate.status if certificate else "",
         json.dumps(rest, sort_keys=True) if rest else "",
     ]
 
 
-def record_rows(events: Iterable) -> Iterator[str]:
-    """Yield the CSV text, header first, one line per event (UTF-8 with a BOM for spreadsheet apps)."""
+def record_rows(events: Iterable, certificates: Iterable = ()) -> Iterator[str]:
+    """Yield the CSV text, header first, one line per event (UTF-8 with a BOM for spreadsheet apps).
+
+    certificates are the learner's certificates; each is shown on the completion row that earned it.
+    """
+    by_completion = {
+        (certificate.module_id, certificate.completion.cycle): certificate
+        for certificate in certificates
+        if certificate.completion_id is not None
+    }
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([name for name, _ in COLUMNS])
     for event in events:
-        yield writer.writerow(_row(event))
+        yield writer.writerow(_row(event, by_completion))

@@ -122,7 +122,15 @@ def _certificates_for(user):
         from certificates.selectors import certificates_for_user
     except ImportError:
         return None
-    return list(certificates_for_user(user))
+    return list(certificates_for_user(user).select_related("completion"))
+
+
+def _reflections_for(user):
+    try:
+        from certificates.selectors import reflections_for_user
+    except ImportError:
+        return None
+    return reflections_for_user(user)
 
 
 @login_required
@@ -131,7 +139,10 @@ def learning_record(request: HttpRequest) -> HttpResponse:
     """Show the signed-in learner their own learning record."""
     response = render(
         request, "learning/record.html",
-        {"rows": learner_record(request.user), "columns": COLUMNS, "certificates": _certificates_for(request.user)},
+        {
+            "rows": learner_record(request.user), "columns": COLUMNS,
+            "certificates": _certificates_for(request.user), "reflections": _reflections_for(request.user),
+        },
     )
     add_never_cache_headers(response)
     return response
@@ -143,7 +154,8 @@ def learning_record_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Download the signed-in learner's own events as CSV, one row per event."""
     day = timezone.localdate().isoformat()
     response = StreamingHttpResponse(
-        record_rows(learner_events(request.user).iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+        record_rows(learner_events(request.user).iterator(chunk_size=2000), _certificates_for(request.user) or ()),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="learning-record-{day}.csv"'
     add_never_cache_headers(response)
