@@ -14,7 +14,7 @@ Every report, dashboard, export and API reads these definitions; nothing else re
   module has a knowledge-check pass mark, at least that share of the module's checks answered
   correctly at least once. Recorded once per learner per module (per renewal cycle) with the module
   version and time, and never undone.
-- Per practice: see learning.selectors.practice_uptake; the window defaults to DEFAULT_WINDOW_WEEKS.
+- Per practice: see learning.uptake.practice_uptake; the window defaults to DEFAULT_WINDOW_WEEKS.
 """
 
 from __future__ import annotations
