@@ -21,8 +21,8 @@ ROLE_CHOICES = [("", "Choose a role"), *PracticeRole.choices]
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
     """Attach a service's ValidationError to the form's fields (or the form) by key."""
     if hasattr(error, "error_dict"):
-        for field, messages in error.error_dict.items():
-            for message in messages:
+        for field, field_messages in error.error_dict.items():
+            for message in field_messages:
                 form.add_error(field if field in form.fields else None, message)
     else:
         for message in error.messages:
