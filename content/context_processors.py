@@ -11,12 +11,12 @@ def site_navigation(request) -> dict:
     links: list[dict[str, object]] = []
     if user is not None and user.is_authenticated:
         links.append({"label": "My modules", "url": "/modules/"})
+        links.append({"label": "My record", "url": "/learning/record/"})
+        links.append({"label": "My certificates", "url": "/certificates/"})
         if user_in_groups(user, PRACTICE_LEAD):
             links.append({"label": "My practice", "url": "/practice/"})
         if user_in_groups(user, EDITOR, MODERATOR, RESEARCHER, ADMIN):
             links.append({"label": "Admin", "url": "/admin/"})
-        if user_in_groups(user, RESEARCHER, ADMIN):
-            links.append({"label": "Research", "url": "/research/"})
     path = getattr(request, "path", "")
     for link in links:
         link["current"] = path == link["url"] or path.startswith(str(link["url"]))

@@ -236,5 +236,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # One line per background task run is noise; failures are still logged as errors.
         "django_tasks": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every PDF at INFO; keep their warnings only.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
