@@ -6,17 +6,16 @@ means something on PostgreSQL; on SQLite (which serialises writers) it skips wit
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from certificates.models import Certificate
 from learning import services as learning_services
 from learning.models import ModuleCompletion
+from tests.concurrency import run_concurrently as _run_concurrently
 
 from .factories import build_module, member, sections_of
 
@@ -24,27 +23,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 THREADS = 24
-
-
-def _run_concurrently(calls) -> list[BaseException]:
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def test_many_simultaneous_completions_give_one_completion_and_one_certificate():

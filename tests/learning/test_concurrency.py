@@ -6,41 +6,19 @@ there with a reason.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from learning import services
 from learning.models import EventType, LearningEvent, ModuleCompletion, ModuleProgress, SectionProgress
+from tests.concurrency import run_concurrently as _run_concurrently
 
 from .factories import build_module, learner, sections_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _run_concurrently(calls) -> list[BaseException]:
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 def test_simultaneous_views_of_every_section_complete_once_with_one_progress_row():
