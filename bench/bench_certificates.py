@@ -21,13 +21,11 @@ What it does, with a throwaway database (a temporary SQLite file, or PostgreSQL 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,9 +38,10 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench.common import cpu_model, gunicorn, recreate_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-VENV_BIN = Path(sys.executable).parent
 RESULTS_HEADER = (
     "# Benchmark results\n\n"
     "Recorded by the scripts in bench/ (`make bench`, or `python bench/run.py <name> --record`).\n"
@@ -102,24 +101,11 @@ def _prepare(args, workdir: Path) -> str:
     os.environ["DJANGO_MEDIA_ROOT"] = str(workdir / "media")
     os.environ.pop("REDIS_URL", None)
     if args.database_url:
-        _recreate_postgres(args.database_url)
+        recreate_postgres(args.database_url)
         os.environ["DATABASE_URL"] = args.database_url
         return "PostgreSQL (" + urlparse(args.database_url).path.lstrip("/") + ")"
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     return "SQLite (WAL, temporary file)"
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not re.fullmatch(r"bench\w*", name):
-        raise SystemExit(f"Refusing to drop {name!r}: the bench database name must start with 'bench'.")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(learners: int) -> list[str]:
@@ -220,41 +206,6 @@ def measure_interleaved(found: list[str], unknown: list[str], pairs: int) -> dic
 
 
 # gunicorn and load ----------------------------------------------------------------------------
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-@contextlib.contextmanager
-def gunicorn(*, port: int, workers: int, log: Path):
-    """Run gunicorn on 127.0.0.1:port for the duration of the block, then stop it."""
-    if not _port_free(port):
-        raise SystemExit(f"Port {port} is in use; pass --port.")
-    command = [
-        str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--chdir", str(ROOT), "--log-level", "warning",
-    ]
-    with log.open("w") as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=os.environ.copy())
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({process.returncode}); see {log}:\n{log.read_text()[-2000:]}")
-            if not _port_free(port):
-                break
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start within 60 s")
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:
@@ -367,14 +318,6 @@ def _drive_threads(*, port: int, paths: list[str], label: str, seconds: float, c
 # Report ---------------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def _versions() -> str:
     import django
     import weasyprint
@@ -386,7 +329,7 @@ def report(*, args, database: str, rendering: dict, interleaved: dict, loads: li
     lines = [
         f"### Certificates ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"- Machine: {os.cpu_count()} CPUs (nproc), {_cpu_model()}; {_versions()}; "
+        f"- Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; {_versions()}; "
         f"load average at the end {' '.join(f'{v:.2f}' for v in os.getloadavg())} (shared machine)",
         f"- Command: `{command}`",
         f"- Database: {database}; {args.learners} certificates issued through learning.services",

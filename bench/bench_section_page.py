@@ -42,9 +42,10 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench.common import cpu_model, gunicorn, recreate_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-VENV_BIN = Path(sys.executable).parent
 UNTRACKED_HEADER = "X-Bench-Untracked"
 TARGETS = ("bare", "untracked", "tracked")
 
@@ -86,24 +87,11 @@ def _prepare_environment(args, workdir: Path) -> str:
         os.environ["REDIS_URL"] = args.redis_url
         os.environ["DJANGO_CACHE_PREFIX"] = "bench"
     if args.database_url:
-        _recreate_postgres(args.database_url)
+        recreate_postgres(args.database_url)
         os.environ["DATABASE_URL"] = args.database_url
         return "PostgreSQL " + urlparse(args.database_url).path.lstrip("/")
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     return "SQLite (WAL, temporary file)"
-
-
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not re.fullmatch(r"bench\w*", name):
-        raise SystemExit(f"Refusing to drop {name!r}: the bench database name must start with 'bench'.")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup_django() -> None:
@@ -171,35 +159,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def gunicorn(*, port: int, workers: int, log: Path):
-    """Run gunicorn on 127.0.0.1:port for the duration of the block, then stop it."""
-    command = [
-        str(VENV_BIN / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning",
-    ]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({process.returncode}); see {log}:\n{log.read_text()[-2000:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not start within 60 s")
-        yield command
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -429,14 +388,6 @@ def profile(setup: Setup, *, requests: int) -> str:
 # Report ---------------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def _ram() -> str:
     with contextlib.suppress(OSError):
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -477,7 +428,7 @@ def report(*, args, database: str, setup: Setup, runs: list[Run], command: str, 
         f"#### {args.label}: {database}, cache {cache}",
         "",
         f"- Date: {datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {os.cpu_count()} CPUs ({_cpu_model()}), {_ram()} RAM, {platform.system()} {platform.release()}",
+        f"- Machine: {os.cpu_count()} CPUs ({cpu_model()}), {_ram()} RAM, {platform.system()} {platform.release()}",
         f"- Software: {_versions()}",
         f"- Command: `{command}`",
         f"- Load average (1, 5, 15 min) before / after the measured rounds: {load[0]} / {load[1]} "
