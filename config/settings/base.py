@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .env import database_from_env, env_bool, env_list
+from .env import database_from_env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
@@ -114,7 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_collected"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "static_collected"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
@@ -163,6 +163,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 WAGTAIL_SITE_NAME = "Practice asthma learning"
 WAGTAILADMIN_BASE_URL = os.environ.get("DJANGO_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Private pages ("signed-in users only") send visitors to the same sign-in as everyone else.
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
@@ -191,11 +193,20 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Imported staff set their first password through a reset link; sign them straight in after.
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SESSION_REMEMBER = None
+# Behind a reverse proxy: how many proxies we run in front of the site (0 = none, the default).
+# With N > 0 the client address is the Nth entry from the right of X-Forwarded-For; with 0 the
+# header is ignored (anyone can send one) and REMOTE_ADDR is used. Every rate limit, allauth's and
+# ours (core/ratelimit.py), keys on this one rule.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", default=0, minimum=0)
+# Read by allauth and by core.ratelimit, the one rate-limit helper. Rates are checked in the
+# order written and counting stops at the first exhausted, so a key (account) limit written
+# first stops counting that account's attempts against the shared address.
 ACCOUNT_RATE_LIMITS = {
-    # Per key (the email tried) it is strict; per IP it is looser because a whole practice often
-    # shares one NHS network address.
-    "login_failed": "10/m/ip,5/5m/key",
-    "login": "30/m/ip",
+    # Failed sign-ins: 5 per account per 5 minutes before anything per address, and a much
+    # higher figure per address, because a whole practice often shares one NHS network address
+    # and one person's typos (or one guessed account) must not lock their colleagues out.
+    "login_failed": "5/5m/key,100/5m/ip",
+    "login": "100/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",

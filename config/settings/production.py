@@ -40,7 +40,8 @@ if len(RESEARCH_PSEUDONYM_KEY) < 32 or "replace-me" in RESEARCH_PSEUDONYM_KEY.lo
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's hashed, gzip and brotli storage; see core/staticfiles.py for the one tolerance.
+    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
