@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.views.generic.edit import FormView
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -21,6 +21,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from accounts.roles import ADMIN, user_in_groups
+from core.exports import SafeExportIndexView
 
 from .forms import RevokeForm
 from .models import Certificate
@@ -52,7 +53,7 @@ class StatusColumn(Column):
         return instance.status.capitalize()
 
 
-class CertificateIndexView(IndexView):
+class CertificateIndexView(SafeExportIndexView):
     """The certificate listing, with Revoke in each row's menu while the certificate is valid."""
 
     revoke_url_name: str | None = None
@@ -161,6 +162,12 @@ class CertificateViewSet(ModelViewSet):
     history_view_class = CertificateHistoryView
     list_display = ["holder_name", "module_title", "module_version", "completed_on", StatusColumn("status"), "issued_at"]
     search_fields = ["holder_name", "module_title", "code"]
+    # No certificate code: it is a bearer secret that lets anyone verify (and read) the certificate.
+    list_export = [
+        "holder_name", "registration", "module_title", "module_version", "completed_on", "learning_hours",
+        "status", "issued_at", "expires_on", "revoked_at", "practice",
+    ]
+    export_filename = "certificates"
     inspect_view_fields = [
         "holder_name", "registration", "module_title", "module_version", "completed_on", "learning_hours",
         "code", "status", "issued_at", "expires_on", "revoked_at", "revoked_by", "revocation_reason", "practice",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import tempfile
@@ -22,6 +21,7 @@ from django.utils.text import slugify
 from wagtail.log_actions import log
 
 from accounts.roles import ADMIN, user_in_groups
+from core import csv as safe_csv
 from core.sanitise import sanitise_user_text
 from learning.models import ModuleCompletion
 from learning.services import renewal_due_on
@@ -255,7 +255,8 @@ def build_certificate_archive(*, archive_id) -> CertificateArchive | None:
         certificates = list(certificates_for_practice(archive.practice).select_related("user"))
         CertificateArchive.objects.filter(pk=archive.pk).update(total=len(certificates))
         manifest = io.StringIO()
-        writer = csv.writer(manifest)
+        # Holder names and module titles are typed by people: no cell may start a formula.
+        writer = safe_csv.writer(manifest)
         writer.writerow([
             "file", "holder_name", "registration", "module", "module_version", "completed_on",
             "learning_hours", "status", "expires_on", "certificate_code",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC
+
+from core import csv as safe_csv
 
 from .models import EventType
 
@@ -56,9 +57,9 @@ def _row(event, certificates: dict) -> list[str]:
         event.event_type,
         event.module.title,
         event.module.slug,
-        str(event.module_version),
+        event.module_version,
         event.section.title if event.section_id else "",
-        str(event.visit_number),
+        event.visit_number,
         event.practice.ods_code,
         event.practice.name,
         event.get_role_display(),
@@ -81,7 +82,8 @@ def record_rows(events: Iterable, certificates: Iterable = ()) -> Iterator[str]:
         for certificate in certificates
         if certificate.completion_id is not None
     }
-    writer = csv.writer(_Echo())
+    # Titles, practice names and answers are text others typed: no cell may start a formula.
+    writer = safe_csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([name for name, _ in COLUMNS])
     for event in events:
         yield writer.writerow(_row(event, by_completion))

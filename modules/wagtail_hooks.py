@@ -8,6 +8,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from core.exports import SafeExportIndexView
+
 from .models import ModuleVersion
 
 
@@ -29,7 +31,10 @@ class ModuleVersionViewSet(ModelViewSet):
     add_to_settings_menu = False
     add_to_admin_menu = False
     permission_policy = ReadOnlyForAdminUsersPolicy(ModuleVersion)
+    index_view_class = SafeExportIndexView
     list_display = ["module", "number", "published_at", "published_by"]
+    list_export = ["module", "number", "published_at", "published_by", "content_hash"]
+    export_filename = "module-versions"
     list_filter = ["module"]
     inspect_view_enabled = True
     inspect_view_fields = ["module", "number", "published_at", "published_by", "revisions", "content_hash"]

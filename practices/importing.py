@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -146,8 +147,32 @@ def read_rows(source: str | Path | io.IOBase, columns: tuple[str, ...]) -> tuple
         if len(cells) != len(names):
             problems.add(start, ROW, f"expected {len(names)} values, found {len(cells)}")
             continue
+        bad_cells = [(name, _control_character(cell)) for name, cell in zip(names, cells, strict=True)]
+        bad_cells = [(name, found) for name, found in bad_cells if found]
+        for name, found in bad_cells:
+            problems.add(start, name, f"contains the control character {found}; remove it")
+        if bad_cells:
+            continue
         rows.append(Row(start, {name: cell.strip() for name, cell in zip(names, cells, strict=True)}))
     return rows, problems.errors
+
+
+def _control_character(cell: str) -> str | None:
+    """Return the first control character in the cell as U+XXXX with its name, or None.
+
+    Every character of Unicode category Cc is refused, tab and line breaks inside a quoted value
+    included: none belongs in a name, code or email address, NUL and carriage returns break other
+    tools that read the registry, and a tab or CR at the start can turn a later export into a
+    formula. Unicode line and paragraph separators are refused for the same reason.
+    """
+    for char in cell:
+        if unicodedata.category(char) == "Cc" or char in "\u2028\u2029":
+            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "")
+            return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
+    return None
+
+
+_CONTROL_NAMES = {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x7f": "DELETE"}
 
 
 def _choice_parser(choices: type, extra: dict[str, str] | None = None) -> Callable[[str], str | None]:

@@ -11,6 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from accounts.roles import PracticeRole
+from core.exports import SafeExportIndexView
 
 from . import services
 from .models import Arm, Membership, Nation, Practice
@@ -49,6 +50,7 @@ class PracticeViewSet(ModelViewSet):
     icon = "site"
     menu_label = "Practices"
     permission_policy = KeepHistoryPermissionPolicy(Practice)
+    index_view_class = SafeExportIndexView
     list_display = ["name", "ods_code", "trial_id", "arm", "nation", "randomised_on", "withdrawn_on"]
     list_export = [
         "ods_code", "name", "nation", "trial_id", "arm", "randomised_on",
@@ -111,7 +113,14 @@ class MembershipViewSet(ModelViewSet):
     add_view_class = MembershipCreateView
     edit_view_class = MembershipEditView
     list_display = ["user", "practice", "role", "is_lead", "started_on", "ended_on"]
-    list_export = ["user__email", "practice__ods_code", "role", "is_lead", "started_on", "ended_on"]
+    index_view_class = SafeExportIndexView
+    # Wagtail follows dotted attribute paths here (not ORM "__" lookups, which it cannot resolve).
+    list_export = [
+        "user.email", "practice.ods_code", "practice.name", "get_role_display", "is_lead", "started_on", "ended_on",
+    ]
+    export_headings = {
+        "user.email": "Email", "practice.ods_code": "ODS code", "practice.name": "Practice", "get_role_display": "Role",
+    }
     export_filename = "memberships"
     search_fields = ["user__email", "user__first_name", "user__last_name", "practice__name", "practice__ods_code"]
     search_backend_name = None

@@ -240,3 +240,17 @@ def test_a_zip_that_cannot_be_queued_fails_at_once(client, world, django_capture
         archive = _start_zip(client, world["north_lead"], world["north"], django_capture_on_commit_callbacks)
     assert archive.status == ArchiveStatus.FAILED
     assert "could not be started" in client.get(f"/certificates/practice/archives/{archive.pk}/").content.decode()
+
+
+def test_the_zip_manifest_never_hands_a_spreadsheet_a_formula(client, world, django_capture_on_commit_callbacks):
+    north = world["north"]
+    hostile = member(practice_=north, first_name="=HYPERLINK(\"https://example.org\")", last_name="x")
+    issued_certificate(hostile, build_module(title="@SUM(1+1)"))
+    archive = _start_zip(client, world["north_lead"], north, django_capture_on_commit_callbacks)
+    assert archive.status == ArchiveStatus.READY
+    with archive.file.open("rb") as stored:
+        manifest = zipfile.ZipFile(io.BytesIO(stored.read())).read("manifest.csv").decode()
+    rows = list(csv.DictReader(io.StringIO(manifest)))
+    ours = next(row for row in rows if row["module"].endswith("@SUM(1+1)"))
+    assert ours["module"] == "'@SUM(1+1)"
+    assert ours["holder_name"].startswith("'=HYPERLINK(")

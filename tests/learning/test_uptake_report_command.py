@@ -138,3 +138,20 @@ def test_report_changes_nothing():
     before = LearningEvent.objects.count()
     run("--format", "csv")
     assert LearningEvent.objects.count() == before
+
+
+def test_csv_text_cells_never_start_a_formula_and_negative_numbers_stay_numbers():
+    from datetime import UTC, date, datetime
+
+    from learning import services
+
+    from .factories import build_module, learner, practice, sections_of
+
+    module = build_module(slug="team")
+    early = learner(practice_=practice(trial_id="=2+5+cmd|' /C calc'!A0", randomised_on=date(2026, 3, 5)))
+    section = sections_of(module)[0]
+    services.record_access(membership=early, module=module, section=section, at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    (row,) = [r for r in csv.DictReader(io.StringIO(run("--format", "csv"))) if r["module"] == "team"]
+    assert row["trial_id"] == "'=2+5+cmd|' /C calc'!A0"
+    # Opened three days before randomisation: a number, so not escaped.
+    assert row["first_access_days_from_randomisation"] == "-3"

@@ -133,3 +133,20 @@ def test_a_randomised_practice_cannot_be_moved_to_another_arm_by_import(tmp_path
 def test_missing_file_is_a_clear_error():
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_practices", "/nonexistent/practices.csv", stdout=StringIO(), stderr=StringIO())
+
+
+def test_control_characters_are_refused_with_their_line_and_nothing_is_written(tmp_path):
+    text = HEADER + (
+        "A81001,Oak Tree Surgery,England,P-001,implementation,2025-01-13\n"
+        "A81002,Elm\x00 Surgery,England,P-002,control,2025-01-13\n"
+        '"A81003","Ash\r\nSurgery",England,P-003,control,2025-01-13\n'
+        "A81004,Birch Surgery,England,P-\x1b004,control,2025-01-13\n"
+        "A81005,Tab\tSurgery,England,P-005,control,2025-01-13\n"
+    )
+    lines = failing(write(tmp_path, text))
+    assert "line 3, column name: contains the control character U+0000 (NUL); remove it" in lines
+    assert "line 4, column name: contains the control character U+000D (CARRIAGE RETURN); remove it" in lines
+    assert "line 6, column trial_id: contains the control character U+001B; remove it" in lines
+    assert "line 7, column name: contains the control character U+0009 (TAB); remove it" in lines
+    assert not any(line.startswith("line 2,") for line in lines)
+    assert Practice.objects.count() == 0

@@ -153,3 +153,15 @@ def test_imported_person_sets_a_password_from_the_email_and_signs_in(tmp_path, p
     response = client.post("/accounts/login/", {"login": "new@example.org", "password": "a-new-Passw0rd-123"})
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+def test_control_characters_are_refused_with_their_line_and_nothing_is_written(tmp_path, practices):
+    text = HEADER + (
+        "pat.lee@example.org,Pat,Lee,Practice manager,A81001,yes\n"
+        "sam.ng@example.org,Sam\x07,Ng,gp,A81001,no\n"
+        '"ali.khan@example.org","Ali","Khan\nJones",hca,A81002,\n'
+    )
+    lines = failing(write(tmp_path, text))
+    assert "line 3, column first_name: contains the control character U+0007; remove it" in lines
+    assert "line 4, column last_name: contains the control character U+000A (LINE FEED); remove it" in lines
+    assert not User.objects.filter(email="pat.lee@example.org").exists()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core import csv as safe_csv
 from learning.measures import DEFAULT_WINDOW_WEEKS
 from learning.uptake import ArmSummary, PracticeUptake, UptakeReport, iso_utc, uptake_report
 
@@ -32,18 +33,24 @@ ARM_COLUMNS = [
 ]
 
 
-def _cell(value: Any) -> str:
-    """Return a CSV cell: booleans as true/false, None as empty, dates in ISO 8601."""
+def _cell(value: Any) -> Any:
+    """Return a CSV cell: booleans as true/false, None as empty, dates in ISO 8601, numbers as numbers.
+
+    Numbers stay numbers so the safe writer leaves a negative day count (an access before
+    randomisation) as -3; text cells are neutralised by core.csv.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return value
     return str(value)
 
 
-def practice_csv_rows(rows: list[PracticeUptake]) -> list[list[str]]:
+def practice_csv_rows(rows: list[PracticeUptake]) -> list[list[Any]]:
     """Return one CSV row per practice per module."""
     out = []
     for row in rows:
@@ -60,7 +67,7 @@ def practice_csv_rows(rows: list[PracticeUptake]) -> list[list[str]]:
     return out
 
 
-def arm_csv_rows(arms: list[ArmSummary]) -> list[list[str]]:
+def arm_csv_rows(arms: list[ArmSummary]) -> list[list[Any]]:
     """Return one CSV row per arm per module."""
     out = []
     for arm in arms:
@@ -132,7 +139,7 @@ class Command(BaseCommand):
 
     def _csv(self, report: UptakeReport, *, arms: bool) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = safe_csv.writer(buffer, lineterminator="\n")
         if arms:
             writer.writerow(ARM_COLUMNS)
             writer.writerows(arm_csv_rows(report.arms))
