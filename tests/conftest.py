@@ -65,4 +65,18 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture
+def browser():
+    """Chromium for a browser test; the test fails on any Content-Security-Policy violation or off-site request."""
+    from tests.browser import watched_chromium
+
+    with watched_chromium() as chromium:
+        yield chromium
+        # Pages may still be reporting: give each open page a moment before reading the problems.
+        for context in chromium.contexts:
+            for page in context.pages:
+                page.wait_for_timeout(100)
+        assert chromium.problems == [], "\n".join(chromium.problems)
+
+
 __all__ = ["settings"]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Content-Security-Policy (its system checks; the middleware is ours, core/csp.py)
+    "csp",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +175,42 @@ WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt", "csv"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Nothing is fetched from other hosts: no Gravatar images for admin avatars, no release check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Content-Security-Policy, sent in every environment so the browser tests run under it
+# (tests/browser.py fails a test on any violation). The site loads only its own files: no inline
+# scripts, no style attributes, no fonts or frames from elsewhere (video blocks link out).
+# data: images are the authenticator QR code on the two-factor set-up page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# The Wagtail admin (core.csp sends this under /admin/) needs more, and only there: Wagtail 7.4
+# writes inline <script> elements (inline panels, multiple choosers, date and time widgets) and
+# style attributes (focal point and progress widgets) into its pages, shows image previews from
+# data: and blob: URLs while uploading, and frames the page preview inside the editor. It still
+# loads nothing from another host and runs no eval.
+WAGTAIL_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "frame-ancestors": ["'self'"],
+    }
+}
 
 # allauth: email is the login, verified before use; one login path for site and admin.
 LOGIN_URL = "account_login"

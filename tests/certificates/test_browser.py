@@ -17,28 +17,13 @@ from certificates.models import Certificate
 from .factories import PASSWORD, build_module, member, practice, sections_of
 from .pdfread import needs_poppler, pdf_text, printed_qr_modules, qr_matrix
 
+# `browser` (tests/conftest.py) fails the test on any Content-Security-Policy violation or off-site request.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_poppler]
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def _assert_accessible(page) -> None:
