@@ -78,8 +78,15 @@ class SignupForm(forms.Form):
         return cleaned
 
     def signup(self, request, user) -> None:
-        """Store the names and join the practice (allauth calls this after creating the user)."""
+        """Store the names and the chosen practice (allauth calls this after creating the user).
+
+        The practice is joined only once the address is verified (accounts.receivers): straight
+        away for an invitation opened from the invited mailbox, otherwise when the learner
+        confirms their email, so an unverified account never becomes a member.
+        """
         from practices import selectors, services
+
+        from .services import hold_practice_until_verified
 
         user.first_name = self.cleaned_data["first_name"].strip()
         user.last_name = self.cleaned_data["last_name"].strip()
@@ -89,17 +96,20 @@ class SignupForm(forms.Form):
             # The invitation link could only be read in that mailbox, so the address is verified;
             # allauth reads this stash right after this method when it records the address.
             get_adapter(request).stash_verified_email(request, invitation.email)
-        try:
-            if invitation is not None:
+            try:
                 services.accept_invitation(invitation=invitation, user=user)
-            elif self.cleaned_data.get("join_code"):
-                services.join_practice_with_code(
-                    user=user, join_code=self.cleaned_data["join_code"], role=self.cleaned_data["practice_role"]
-                )
-        except ValidationError as error:
-            # The account is made either way; joining can be retried from the join page.
-            reason = " ".join(error.messages)
-            messages.warning(request, f"Your account was created but you have not joined a practice: {reason}")
+            except ValidationError as error:
+                # The account is made either way; joining can be retried from the join page.
+                reason = " ".join(error.messages)
+                messages.warning(request, f"Your account was created but you have not joined a practice: {reason}")
+        elif invitation is not None:
+            hold_practice_until_verified(user=user, invitation_token=invitation.token)
+            messages.info(request, f"You will join {invitation.practice.name} once you confirm your email address.")
+        elif self.cleaned_data.get("join_code"):
+            hold_practice_until_verified(
+                user=user, join_code=self.cleaned_data["join_code"], role=self.cleaned_data["practice_role"]
+            )
+            messages.info(request, "You will join your practice once you confirm your email address.")
 
 
 class ProfileForm(forms.Form):

@@ -9,4 +9,5 @@ from . import views
 urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="account_signup"),
     path("profile/", views.profile, name="account_profile"),
+    path("2fa/totp/activate/", views.ActivateTOTPView.as_view(), name="mfa_activate_totp"),
 ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.views import SignupView as AllauthSignupView
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.views import ActivateTOTPView as AllauthActivateTOTPView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from practices import selectors as practice_selectors
 from practices import services as practice_services
@@ -37,6 +40,21 @@ class SignupView(AllauthSignupView):
         context = super().get_context_data(**kwargs)
         context["invitation"] = self.pending_invitation()
         return context
+
+
+class ActivateTOTPView(AllauthActivateTOTPView):
+    """allauth's authenticator set-up, counting the code typed to activate it as this session's second factor.
+
+    Activation succeeds only with a valid code from the new app, the same proof a sign-in code
+    gives; without the record the staff-MFA middleware would send someone who has just set up
+    their app straight back to type another code.
+    """
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        authenticator = Authenticator.objects.get(user=self.request.user, type=Authenticator.Type.TOTP)
+        record_authentication(self.request, self.request.user, "mfa", id=authenticator.pk, type=authenticator.type)
+        return response
 
 
 @login_required
@@ -70,8 +88,20 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """Send the Wagtail admin's own login page to allauth's, so there is one way in (with MFA)."""
+def to_account_login(request: HttpRequest) -> HttpResponse:
+    """Send any other login page (Wagtail's admin or page-privacy login) to allauth's, the one way in.
+
+    allauth's sign-in is the only one that insists on a verified address, the second factor and
+    the rate limits; nothing is read from a POST here, so a password sent to the old address
+    signs nobody in.
+    """
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
     target = reverse("account_login")
-    next_url = request.GET.get("next", "/admin/")
-    return redirect(f"{target}?{urlencode({'next': next_url})}")
+    return redirect(f"{target}?{urlencode({'next': next_url})}" if next_url else target)
+
+
+def to_account_password_reset(request: HttpRequest) -> HttpResponse:
+    """Send Wagtail's admin password-reset pages to allauth's, which every account uses."""
+    return redirect("account_reset_password")

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import ratelimit
 from modules.models import ModulePage
 
-from . import conf, pdf, ratelimit, selectors, services
+from . import conf, pdf, selectors, services
 from .codes import format_code, normalise_code
 from .forms import ReflectionForm, VerifyForm
 from .models import ArchiveStatus, Certificate, CertificateStatus
@@ -37,13 +38,11 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _rate_limited(request: HttpRequest) -> HttpResponse | None:
     limit = conf.verify_rate_limit()
-    allowed, retry_after = ratelimit.allow(
-        request, scope="verify", limit=limit.requests, window_seconds=limit.seconds
-    )
-    if allowed:
+    decision = ratelimit.hit(request, action="verify_certificate", rates=f"{limit.requests}/{limit.seconds}s/ip")
+    if decision.allowed:
         return None
-    response = render(request, "certificates/rate_limited.html", {"retry_after": retry_after}, status=429)
-    response["Retry-After"] = str(retry_after)
+    response = render(request, "certificates/rate_limited.html", {"retry_after": decision.retry_after}, status=429)
+    response["Retry-After"] = str(decision.retry_after)
     return response
 
 

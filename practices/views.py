@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.forms import PENDING_INVITATION_SESSION_KEY, apply_validation_error
+from core import ratelimit
 
 from . import selectors, services
 from .forms import InviteColleagueForm, JoinCodeForm
@@ -94,7 +94,7 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
     current = selectors.current_membership(request.user)
     form = JoinCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.consume(request, action="join_practice", user=request.user):
+        if not ratelimit.allowed(request, action="join_practice", user=request.user):
             form.add_error(None, "Too many attempts to join a practice. Try again in an hour.")
         else:
             try:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import RequestFactory
 
 PASSWORD = "a-Long-passw0rd-for-tests"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -46,3 +48,21 @@ def staff_user(group: str, *, with_totp: bool = True, **kwargs):
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def sign_in_with_second_factor(client, user) -> None:
+    """Sign the user in as allauth does after password and authenticator code, for tests that start in the admin.
+
+    The staff-MFA middleware admits a session only if allauth recorded a second factor in it, so
+    a bare force_login is what a password-only sign-in looks like; tests of the sign-in itself go
+    through the real forms (tests/accounts/test_mfa.py).
+    """
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    record_authentication(request, user, "password", email=user.email)
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is not None:
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()

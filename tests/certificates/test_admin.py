@@ -15,6 +15,7 @@ from certificates import services
 from certificates.models import Certificate
 from learning import services as learning_services
 from learning.models import ModuleCompletion
+from tests.accounts.factories import sign_in_with_second_factor
 
 from .factories import admin_user, build_module, complete_module, issued_certificate, member, user
 
@@ -30,7 +31,7 @@ def _revoke_url(certificate) -> str:
 @pytest.mark.parametrize("superuser", [False, True])
 def test_admin_lists_and_inspects_certificates_read_only(client, superuser):
     certificate = issued_certificate(member(first_name="Siân", last_name="Gruffydd"))
-    client.force_login(admin_user(superuser=superuser))
+    sign_in_with_second_factor(client, admin_user(superuser=superuser))
     listing = client.get(ADMIN_LIST)
     assert listing.status_code == 200
     html = listing.content.decode()
@@ -47,7 +48,7 @@ def test_admin_lists_and_inspects_certificates_read_only(client, superuser):
 def test_admin_revokes_with_a_reason_recorded_in_the_audit_log(client):
     certificate = issued_certificate()
     admin = admin_user()
-    client.force_login(admin)
+    sign_in_with_second_factor(client, admin)
 
     form = client.get(_revoke_url(certificate))
     assert form.status_code == 200
@@ -79,7 +80,7 @@ def test_admin_revokes_with_a_reason_recorded_in_the_audit_log(client):
 
 def test_revoking_needs_a_reason_and_happens_once(client):
     certificate = issued_certificate()
-    client.force_login(admin_user())
+    sign_in_with_second_factor(client, admin_user())
     response = client.post(_revoke_url(certificate), {"reason": "   "})
     assert response.status_code == 200
     assert "Enter the reason for revoking this certificate." in response.content.decode()
@@ -104,7 +105,7 @@ def test_only_admins_can_revoke(client):
     from allauth.mfa.models import Authenticator
 
     Authenticator.objects.create(user=editor, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
-    client.force_login(editor)
+    sign_in_with_second_factor(client, editor)
     assert client.get(ADMIN_LIST).status_code in (302, 403)
     response = client.post(_revoke_url(certificate), {"reason": "Not allowed."})
     assert response.status_code in (302, 403)

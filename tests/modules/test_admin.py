@@ -8,6 +8,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 from accounts.roles import EDITOR, PracticeRole
 from modules.models import ModulePage
+from tests.accounts.factories import sign_in_with_second_factor
 
 from .factories import build_module, staff_user
 
@@ -41,7 +42,7 @@ def _edit_form(module: ModulePage, audience_roles: list[str] | None = None, **ch
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(staff_user(superuser=True))
+    sign_in_with_second_factor(client, staff_user(superuser=True))
     return client
 
 
@@ -113,7 +114,7 @@ def test_an_unknown_role_is_refused_with_a_clear_error(admin_client):
 def test_an_editor_with_mfa_can_edit_but_not_publish_a_module(client):
     editor = staff_user(EDITOR)
     module = build_module(sections=0)
-    client.force_login(editor)
+    sign_in_with_second_factor(client, editor)
     url = reverse("wagtailadmin_pages:edit", args=[module.pk])
 
     assert client.get(url).status_code == 200
@@ -129,7 +130,7 @@ def test_module_versions_are_listed_read_only_for_admin_users(client, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         module = build_module(sections=1, title="Versioned module")
     version = module.versions.get()
-    client.force_login(staff_user(EDITOR))
+    sign_in_with_second_factor(client, staff_user(EDITOR))
 
     listing = client.get(reverse("module_versions:index"))
     inspect = client.get(reverse("module_versions:inspect", args=[version.pk]))
@@ -150,4 +151,4 @@ def test_module_versions_are_hidden_from_learners(client):
     learner = get_user_model().objects.create_user(email="learner@example.org", password="a-Long-passw0rd")
     client.force_login(learner)
     response = client.get(reverse("module_versions:index"))
-    assert response.status_code == 302
+    assert response.status_code == 403

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.roles import ADMIN, EDITOR, PRACTICE_LEAD, RESEARCHER, PracticeRole
 from practices.models import Arm, Nation, Practice, WithdrawalDataChoice
-from tests.accounts.factories import staff_user
+from tests.accounts.factories import sign_in_with_second_factor, staff_user
 from tests.practices.factories import make_member, make_practice
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def listed(client, url: str) -> str:
 
 
 def test_researchers_search_and_filter_practices(client, registry):
-    client.force_login(staff_user(RESEARCHER))
+    sign_in_with_second_factor(client, staff_user(RESEARCHER))
     base = "/admin/trial_practices/"
     page = listed(client, base)
     assert all(name in page for name in ("Oak Tree Surgery", "Elm Surgery", "Gone Surgery"))
@@ -56,7 +56,7 @@ def test_researchers_search_and_filter_practices(client, registry):
 
 
 def test_memberships_search_by_person_and_filter_by_role_and_lead(client, registry):
-    client.force_login(staff_user(ADMIN))
+    sign_in_with_second_factor(client, staff_user(ADMIN))
     base = "/admin/trial_memberships/"
     page = listed(client, base + "?q=nurse.elm")
     assert names_in(page, ["Ellis"], ["Olive"])
@@ -70,7 +70,7 @@ def test_memberships_search_by_person_and_filter_by_role_and_lead(client, regist
 
 def test_researchers_edit_the_registry_with_model_validation(client, registry):
     oak = registry[0]
-    client.force_login(staff_user(RESEARCHER))
+    sign_in_with_second_factor(client, staff_user(RESEARCHER))
     url = f"/admin/trial_practices/edit/{oak.pk}/"
     data = {
         "ods_code": "A81001", "name": "Oak Tree Surgery", "nation": "england", "trial_id": "P-OAK",
@@ -90,7 +90,7 @@ def test_researchers_edit_the_registry_with_model_validation(client, registry):
 
 def test_nobody_deletes_practices_or_memberships(client, registry):
     oak = registry[0]
-    client.force_login(staff_user(ADMIN))
+    sign_in_with_second_factor(client, staff_user(ADMIN))
     assert client.get(f"/admin/trial_practices/delete/{oak.pk}/").status_code in (302, 403)
     assert client.post(f"/admin/trial_practices/delete/{oak.pk}/").status_code in (302, 403)
     assert Practice.objects.filter(pk=oak.pk).exists()
@@ -99,7 +99,7 @@ def test_nobody_deletes_practices_or_memberships(client, registry):
 def test_editing_a_membership_in_the_admin_keeps_the_lead_group_in_step(client, registry):
     oak = registry[0]
     lead = oak.memberships.get(is_lead=True)
-    client.force_login(staff_user(ADMIN))
+    sign_in_with_second_factor(client, staff_user(ADMIN))
     response = client.post(
         f"/admin/trial_memberships/edit/{lead.pk}/",
         {"user": lead.user_id, "practice": oak.pk, "role": lead.role, "is_lead": "", "started_on": "2025-01-06", "ended_on": ""},
@@ -109,9 +109,9 @@ def test_editing_a_membership_in_the_admin_keeps_the_lead_group_in_step(client, 
 
 
 def test_editors_and_leads_do_not_see_the_registry(client, registry):
-    client.force_login(staff_user(EDITOR))
+    sign_in_with_second_factor(client, staff_user(EDITOR))
     assert client.get("/admin/trial_practices/").status_code in (302, 403)
     assert client.get("/admin/trial_memberships/").status_code in (302, 403)
     lead = Practice.objects.get(ods_code="A81001").memberships.get(is_lead=True).user
     client.force_login(lead)
-    assert client.get("/admin/trial_practices/").status_code == 302
+    assert client.get("/admin/trial_practices/").status_code == 403

@@ -111,15 +111,26 @@ def test_signup_through_an_invitation_joins_the_practice_without_a_second_verifi
     assert client.get("/accounts/profile/").status_code == 200
 
 
-def test_signup_through_an_invitation_with_another_address_still_needs_verification(client):
+def test_signup_through_an_invitation_with_another_address_still_needs_verification(
+    client, django_capture_on_commit_callbacks
+):
     lead = make_member(is_lead=True)
     invitation = services.invite_colleague(practice=lead.practice, invited_by=lead.user, email="work@example.org", role="gp")
     client.get(f"/join/{invitation.token}/")
-    response = client.post("/accounts/signup/", signup_data("personal@example.org"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", signup_data("personal@example.org"))
     assert response["Location"] == "/accounts/confirm-email/"
-    user = Membership.objects.get(user__email="personal@example.org").user
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(email="personal@example.org")
     assert not EmailAddress.objects.get(user=user).verified
+    # Nobody joins on an unverified address: the invitation waits for the confirmation.
+    assert selectors.current_membership(user) is None
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    client.post(link)
     assert selectors.current_membership(user).practice == lead.practice
+    assert selectors.usable_invitation(invitation.token) is None
 
 
 def test_a_signed_in_member_elsewhere_accepts_and_moves_practice(client):
@@ -145,18 +156,24 @@ def test_an_unknown_or_used_invitation_link_is_not_found(client):
     assert "not valid" in response.content.decode()
 
 
-def test_signup_with_a_join_code_joins_in_the_chosen_role(client):
+def test_signup_with_a_join_code_joins_in_the_chosen_role_once_the_email_is_confirmed(
+    client, django_capture_on_commit_callbacks
+):
     practice = make_practice()
-    response = client.post(
-        "/accounts/signup/",
-        signup_data("coded@example.org", join_code=practice.join_code.lower(), practice_role=PracticeRole.HCA),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            signup_data("coded@example.org", join_code=practice.join_code.lower(), practice_role=PracticeRole.HCA),
+        )
     assert response.status_code == 302
+    # Email verification is still mandatory: a confirmation email went out, and until it is
+    # used the account belongs to no practice.
+    assert not Membership.objects.filter(user__email="coded@example.org").exists()
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mail.outbox[0].body).group(1)
+    client.post(link)
     membership = Membership.objects.get(user__email="coded@example.org")
     assert (membership.practice, membership.role) == (practice, PracticeRole.HCA)
-    # Email verification is still mandatory: a confirmation email went out.
-    assert len(mail.outbox) == 1
-    assert re.search(r"/accounts/confirm-email/\S+/", mail.outbox[0].body)
 
 
 def test_signup_with_a_wrong_join_code_creates_nothing(client):
