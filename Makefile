@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate demo worker beat bench clean
+.PHONY: run test lint install migrate demo worker beat bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,15 @@ beat: install
 bench: install
 	$(BIN)/python bench/run.py
 
+# Production installs only requirements/production.lock (hashed: pip install --require-hashes -r ...).
+# After changing pyproject.toml's dependencies, pin them in requirements.lock (development: the same
+# versions plus the test tools), then run this to re-lock production with those versions.
+LOCK_TOOLS := .venv-lock
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==7.6.2
+	$(LOCK_TOOLS)/bin/pip-compile pyproject.toml --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --constraint requirements.lock --output-file requirements/production.lock
+
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var media .pytest_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var media .pytest_cache
