@@ -6,7 +6,6 @@ import io
 import logging
 import tempfile
 import zipfile
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from core.sanitise import sanitise_user_text
 from learning.models import ModuleCompletion
 from learning.services import renewal_due_on
 from modules.models import ModulePage
+from outbox.services import enqueue_after_commit
 from practices.models import Practice
 
 from . import conf, pdf
@@ -39,19 +39,6 @@ MAX_REFLECTION_INPUT = 20_000
 MAX_REFLECTION_STORED = 15_000
 # A running archive with no progress for this long is taken to belong to a worker that died.
 ARCHIVE_STALE_AFTER = timedelta(minutes=10)
-
-
-def _enqueue(task, *args) -> None:
-    """Send a task to the broker; a broker outage is logged, never raised into a page view."""
-    try:
-        task.delay(*args)
-    except Exception:
-        # The learner's download renders on demand, so a lost task costs time, not a certificate.
-        logger.exception("Could not enqueue %s%r", task.name, args)
-
-
-def _after_commit(func: Callable[[], None]) -> None:
-    transaction.on_commit(func, robust=True)
 
 
 @transaction.atomic
@@ -76,10 +63,9 @@ def issue_certificate(*, completion: ModuleCompletion) -> Certificate:
         },
     )
     if created:
-        from .tasks import prepare_certificate
-
-        certificate_id = certificate.pk
-        _after_commit(lambda: _enqueue(prepare_certificate, certificate_id))
+        # Recorded with the certificate, run after commit; the learner's download renders on
+        # demand meanwhile, so a broker outage delays the email, never the certificate.
+        enqueue_after_commit(task="certificates.tasks.prepare_certificate", args=[certificate.pk])
     return certificate
 
 
@@ -203,23 +189,12 @@ def request_certificate_archive(*, user, practice: Practice) -> CertificateArchi
         # A double click or a second tab follows the job already running.
         return in_flight
     archive = CertificateArchive.objects.create(practice=practice, requested_by=user)
-    archive_id = str(archive.pk)
-    _after_commit(lambda: _start_archive_job(archive_id))
+    # The job waits in the outbox while the broker is down; the status page shows it waiting to start.
+    enqueue_after_commit(
+        task="certificates.tasks.build_archive", args=[str(archive.pk)],
+        lease_seconds=int(ARCHIVE_STALE_AFTER.total_seconds()),
+    )
     return archive
-
-
-def _start_archive_job(archive_id: str) -> None:
-    from .tasks import build_archive
-
-    try:
-        build_archive.delay(archive_id)
-    except Exception:
-        # Say so on the status page at once rather than leave the lead watching a job that never starts.
-        logger.exception("Could not enqueue the certificate archive %s", archive_id)
-        CertificateArchive.objects.filter(pk=archive_id, status=ArchiveStatus.PENDING).update(
-            status=ArchiveStatus.FAILED, finished_at=timezone.now(),
-            error="The download could not be started. Try again in a few minutes.",
-        )
 
 
 def _claim_archive(archive_id) -> CertificateArchive | None:

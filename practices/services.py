@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import LEARNER, PRACTICE_LEAD, PracticeRole
+from outbox.services import enqueue_after_commit
 
 from .models import Invitation, InvitationSource, Membership, Practice, new_join_code
 
@@ -149,10 +150,9 @@ def regenerate_join_code(*, practice: Practice) -> Practice:
 
 
 def _enqueue_invitation_email(invitation: Invitation) -> None:
-    from .tasks import send_invitation_email
-
-    # After commit: the worker must find the row, and a rolled-back invitation sends nothing.
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+    # Recorded in the invitation's transaction and sent by a worker after commit, so a broker
+    # outage delays the email instead of failing the request or losing it.
+    enqueue_after_commit(task="practices.tasks.send_invitation_email", args=[invitation.pk])
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "learning",
     "certificates",
     "research",
+    "outbox",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -126,22 +127,34 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Cache: Redis when REDIS_URL is set (shared by all processes, so allauth's rate limits hold
-# across workers), else process-local memory.
+# Redis serves as cache and Celery broker. They can live apart: DJANGO_CACHE_URL and
+# CELERY_BROKER_URL each default to REDIS_URL. Neither being down may fail a request.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", REDIS_URL)
+if CACHE_URL:
+    # Shared by all processes, so rate limits hold across workers. While Redis is unreachable each
+    # process serves from its own memory (core.cache) and tries Redis again every RETRY_AFTER seconds;
+    # the short socket timeouts and no client retries keep a dead Redis from adding seconds per request.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "core.cache.FallbackRedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "pl"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                "RETRY_AFTER": 10,
+                "CONNECTION_POOL_KWARGS": {"retry": None},
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: JSON only, bounded broker waits so a page view never hangs on a dead broker.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery: JSON only, bounded broker waits. Every job and email that follows a change is recorded
+# in the outbox (outbox.services.enqueue_after_commit) and handed to the broker after commit with
+# one short connection attempt; beat's outbox sweep delivers whatever the broker missed.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL) or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -149,14 +162,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_TIMEOUT = 4
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 4, "socket_timeout": 10, "max_retries": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2, "socket_timeout": 3, "max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
+# Two beat processes (e.g. one per host) must not both schedule: the second waits on a PostgreSQL
+# advisory lock and takes over when the first stops (core/beat.py).
+CELERY_BEAT_SCHEDULER = "core.beat.SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["publish-scheduled"] = {"task": "modules.tasks.publish_scheduled_pages", "schedule": 60}
+# Delivers outbox jobs and emails whose hand-over to the broker failed, and retries failed ones.
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "outbox.tasks.sweep_outbox", "schedule": 60}
 
 # Wagtail's own background tasks (reference index, search index) run in-process, so they work
 # without a worker in every environment.
@@ -257,7 +277,9 @@ MFA_TOTP_ISSUER = "Practice asthma learning"
 
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "learning@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# The transport a worker uses to send outbox emails (console by default; production uses SMTP).
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],

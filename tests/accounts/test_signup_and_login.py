@@ -27,8 +27,10 @@ def is_signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
-def test_email_must_be_verified_before_signing_in(client):
-    response = signup(client, "Robin.Hale@Example.org")
+def test_email_must_be_verified_before_signing_in(client, django_capture_on_commit_callbacks):
+    # Emails go out through the outbox once the transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, "Robin.Hale@Example.org")
     assert response["Location"] == "/accounts/confirm-email/"
     assert not is_signed_in(client)
     user = User.objects.get(email="robin.hale@example.org")  # stored lower case
@@ -64,10 +66,11 @@ def test_failed_logins_are_rate_limited(client):
     assert not is_signed_in(client)
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client):
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, django_capture_on_commit_callbacks):
     make_user(email="known@example.org")
-    known = client.post("/accounts/password/reset/", {"email": "known@example.org"})
-    unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post("/accounts/password/reset/", {"email": "known@example.org"})
+        unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == "/accounts/password/reset/done/"
     assert sorted(m.to[0] for m in mail.outbox) == ["known@example.org", "nobody@example.org"]
@@ -75,17 +78,19 @@ def test_password_reset_does_not_reveal_whether_an_account_exists(client):
     assert "nhsuk-heading-l" in done.content.decode()
 
 
-def test_signup_with_a_taken_address_does_not_reveal_it(client):
+def test_signup_with_a_taken_address_does_not_reveal_it(client, django_capture_on_commit_callbacks):
     make_user(email="taken@example.org")
-    response = signup(client, "taken@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, "taken@example.org")
     assert response["Location"] == "/accounts/confirm-email/"  # same as a new address
     assert User.objects.filter(email="taken@example.org").count() == 1
     assert mail.outbox[0].to == ["taken@example.org"]  # the owner is told instead
 
 
-def test_password_reset_link_sets_a_new_password(client):
+def test_password_reset_link_sets_a_new_password(client, django_capture_on_commit_callbacks):
     make_user(email="forgot@example.org")
-    client.post("/accounts/password/reset/", {"email": "forgot@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "forgot@example.org"})
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     action = form_page.redirect_chain[-1][0]

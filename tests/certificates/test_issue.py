@@ -138,19 +138,34 @@ def test_pdf_and_ready_email_follow_the_commit(django_capture_on_commit_callback
     assert len(mail.outbox) == 1
 
 
-def test_a_broker_outage_never_breaks_the_completion(django_capture_on_commit_callbacks):
+def test_a_broker_outage_never_breaks_the_completion_and_the_sweep_sends_the_email_once(
+    django_capture_on_commit_callbacks,
+):
+    from kombu.exceptions import OperationalError
+
+    from outbox.models import Job, JobStatus
+    from outbox.tasks import run_job, sweep_outbox
+
     module = build_module()
     learner = member()
-    from certificates.tasks import prepare_certificate
-
     with (
-        mock.patch.object(prepare_certificate, "delay", side_effect=OSError("broker down")),
+        mock.patch.object(run_job, "apply_async", side_effect=OperationalError("broker down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         complete_module(learner, module, at=T0)
     certificate = Certificate.objects.get()
     assert not certificate.pdf
     assert mail.outbox == []
+    job = Job.objects.get()
+    assert (job.task, job.args, job.status) == ("certificates.tasks.prepare_certificate", [certificate.pk], JobStatus.PENDING)
+
+    # The broker is back: beat's sweep delivers it, and a second sweep sends nothing more.
+    sweep_outbox.delay()
+    sweep_outbox.delay()
+    certificate.refresh_from_db()
+    assert certificate.pdf
+    assert [message.to for message in mail.outbox] == [[learner.user.email]]
+    assert Job.objects.get().status == JobStatus.DONE
 
 
 def test_a_failed_email_is_released_for_the_retry():

@@ -48,11 +48,12 @@ def test_signed_in_pages_are_styled(client, url):
     assert_styled(response.content.decode())
 
 
-def test_email_confirmation_and_mfa_pages_are_styled(client):
-    client.post(
-        "/accounts/signup/",
-        {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "first_name": "N", "last_name": "P"},
-    )
+def test_email_confirmation_and_mfa_pages_are_styled(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/signup/",
+            {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD, "first_name": "N", "last_name": "P"},
+        )
     link = re.search(r"http://testserver(/accounts/confirm-email/\S+/)", mail.outbox[0].body).group(1)
     assert_styled(client.get(link).content.decode())
     invalid = client.get("/accounts/confirm-email/not-a-key/")
