@@ -21,6 +21,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from accounts.roles import ADMIN, user_in_groups
+from core import converters  # noqa: F401 (registers the <id:...> converter)
 from core.exports import SafeExportIndexView
 
 from .forms import RevokeForm
@@ -196,8 +197,8 @@ class CertificateViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("history/<int:pk>/", self.history_view, name="history"),
-            path("history-results/<int:pk>/", self.history_results_view, name="history_results"),
-            path("revoke/<int:pk>/", self.revoke_view, name="revoke"),
+            path("inspect/<id:pk>/", self.inspect_view, name="inspect"),
+            path("history/<id:pk>/", self.history_view, name="history"),
+            path("history-results/<id:pk>/", self.history_results_view, name="history_results"),
+            path("revoke/<id:pk>/", self.revoke_view, name="revoke"),
         ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from core import converters  # noqa: F401 (registers the <id:...> converter)
+
 from . import views
 
 app_name = "certificates"
@@ -13,7 +15,7 @@ urlpatterns = [
     path("verify/", views.verify_form, name="verify"),
     path("verify/<str:code>/", views.verify_code, name="verify_code"),
     path("cpd-summary.pdf", views.cpd_summary_pdf, name="cpd_summary"),
-    path("reflections/<int:module_id>/", views.edit_reflection, name="reflection"),
+    path("reflections/<id:module_id>/", views.edit_reflection, name="reflection"),
     path("practice/", views.practice_certificates, name="practice"),
     path("practice/archives/", views.start_archive, name="start_archive"),
     path("practice/archives/<uuid:archive_id>/", views.archive_status, name="archive"),

@@ -15,19 +15,35 @@ Every report, dashboard, export and API reads these definitions; nothing else re
   correctly at least once. Recorded once per learner per module (per renewal cycle) with the module
   version and time, and never undone.
 - Per practice: see learning.uptake.practice_uptake; the window defaults to DEFAULT_WINDOW_WEEKS.
+- Withdrawal: nothing is collected for a practice from the start of its withdrawal date (UK
+  time), protocol deviations included, and nothing dated from then on is counted, even if it was
+  recorded before the withdrawal was entered in the registry (collection_ends_at).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
 
 VISIT_GAP = timedelta(minutes=30)
 DEFAULT_COMPLETION_THRESHOLD = 80
 DEFAULT_WINDOW_WEEKS = 12
+# The longest window a report accepts: ten years, longer than any trial's follow-up. Anything
+# beyond is a typing slip, and a window of billions of weeks would overflow date arithmetic.
+MAX_WINDOW_WEEKS = 520
 HUNDRED = Decimal(100)
+
+
+def collection_ends_at(withdrawn_on: date | None) -> datetime | None:
+    """Return the moment collection stops for a practice withdrawn on that date (its UK midnight), or None."""
+    if withdrawn_on is None:
+        return None
+    # The site's time zone, as Practice.is_withdrawn_on reads the date the services compare.
+    return timezone.make_aware(datetime.combine(withdrawn_on, time.min))
 
 
 def starts_new_visit(previous_view_at: datetime | None, view_at: datetime) -> bool:

@@ -303,11 +303,18 @@ def record_completion(*, membership: Membership, module: ModulePage, at: datetim
 @transaction.atomic
 def record_protocol_deviation(
     *, membership: Membership, module: ModulePage, section: SectionPage | None, path: str, at: datetime | None = None
-) -> ProtocolDeviation:
-    """Record a control-arm learner's attempt to open an intervention module (never an access)."""
+) -> ProtocolDeviation | None:
+    """Record a control-arm learner's attempt to open an intervention module (never an access).
+
+    Returns None, recording nothing, once the practice has withdrawn: collection stops at the
+    withdrawal date for deviations too. The attempt is still refused by the caller.
+    """
+    at = at or timezone.now()
+    if membership.practice.is_withdrawn_on(timezone.localdate(at)):
+        return None
     return ProtocolDeviation.objects.create(
         user_id=membership.user_id, practice_id=membership.practice_id, role=membership.role,
-        module=module, section=section, occurred_at=at or timezone.now(), path=path[:500],
+        module=module, section=section, occurred_at=at, path=path[:500],
     )
 
 

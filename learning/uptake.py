@@ -18,8 +18,11 @@ Rules, in one place:
 - Window: an event is within the window if it happened before randomisation date + window_weeks
   (00:00 UTC). With no randomisation date (not in trial) the window flags are None.
 - Protocol deviations (control-arm attempts) are never accesses; they are reported separately.
-- Withdrawn practices keep their rows; nothing is recorded after their withdrawal date, and data of
-  a practice that chose deletion is gone once purged, so it counts as zero.
+- Withdrawn practices keep their rows; nothing is recorded from their withdrawal date (UK
+  midnight, measures.collection_ends_at), and nothing dated from then on is counted either, so a
+  withdrawal entered in the registry after the fact also removes what was recorded in between
+  (page views, completions and protocol deviations alike). Data of a practice that chose
+  deletion is gone once purged, so it counts as zero.
 """
 
 from __future__ import annotations
@@ -33,14 +36,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Min, OuterRef, Subquery, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from modules.models import ModuleKind, ModulePage
 from practices.models import Arm, Practice
 
-from .measures import DEFAULT_WINDOW_WEEKS
+from .measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS, collection_ends_at
 from .models import LearningEvent, ModuleCompletion, ProtocolDeviation
 
 # Arms in the order reports list them.
@@ -267,6 +270,20 @@ def _within(window_end: datetime | None, moment: datetime | None) -> bool | None
     return moment is not None and moment < window_end
 
 
+def _collected_before_withdrawal(practices: list[Practice]):
+    """Return a function giving, for a time field, the Q of rows dated after their practice withdrew."""
+    cuts = [(p.pk, collection_ends_at(p.withdrawn_on)) for p in practices if p.withdrawn_on is not None]
+
+    def after_withdrawal(field: str) -> Q:
+        # With no withdrawn practice this stays an empty Q, and excluding it excludes nothing.
+        after = Q()
+        for practice_id, cut in cuts:
+            after |= Q(practice_id=practice_id, **{f"{field}__gte": cut})
+        return after
+
+    return after_withdrawal
+
+
 def practice_uptake(
     *,
     start: date | None = None,
@@ -280,8 +297,8 @@ def practice_uptake(
     Practices default to the whole registry (every arm), ordered by trial ID (practices without one
     last) then ODS code; every practice gets a row for every module, zeros included.
     """
-    if window_weeks < 0:
-        raise ValueError("window_weeks must not be negative.")
+    if not 0 <= window_weeks <= MAX_WINDOW_WEEKS:
+        raise ValueError(f"window_weeks must be from 0 to {MAX_WINDOW_WEEKS}.")
     if start is not None and end is not None and start >= end:
         raise ValueError("start must be before end.")
     start_at = utc_midnight(start) if start else None
@@ -294,6 +311,7 @@ def practice_uptake(
         practice_list = sorted(practices, key=lambda p: (p.trial_id is None, p.trial_id or "", p.ods_code))
         practice_filter = {"practice_id__in": [p.pk for p in practice_list]}
     module_ids = [m.pk for m in modules]
+    collected = _collected_before_withdrawal(practice_list)
 
     # One GROUP BY (practice, module) over view events: visits, learners and first access.
     visit_key = Concat(
@@ -301,7 +319,7 @@ def practice_uptake(
     )
     views = _between(LearningEvent.objects.views(), "occurred_at", start_at, end_at).filter(
         module_id__in=module_ids, **practice_filter
-    )
+    ).exclude(collected("occurred_at"))
     access_rows = {
         (row["practice_id"], row["module_id"]): row
         for row in views.values("practice_id", "module_id")
@@ -316,7 +334,7 @@ def practice_uptake(
     # Each learner's first completion in the period per (practice, module), grouped by its role.
     period_completions = _between(ModuleCompletion.objects.all(), "completed_at", start_at, end_at).filter(
         module_id__in=module_ids, **practice_filter
-    )
+    ).exclude(collected("completed_at"))
     first_completion_id = (
         period_completions.filter(
             user_id=OuterRef("user_id"), practice_id=OuterRef("practice_id"), module_id=OuterRef("module_id")
@@ -342,7 +360,7 @@ def practice_uptake(
 
     deviations = _between(ProtocolDeviation.objects.all(), "occurred_at", start_at, end_at).filter(
         module_id__in=module_ids, **practice_filter
-    )
+    ).exclude(collected("occurred_at"))
     deviation_counts = {
         (row["practice_id"], row["module_id"]): row["n"]
         for row in deviations.values("practice_id", "module_id").annotate(n=Count("id")).order_by()

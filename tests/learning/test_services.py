@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from learning import services
@@ -15,6 +16,7 @@ from learning.models import (
     LearningEvent,
     ModuleCompletion,
     ModuleProgress,
+    ProtocolDeviation,
     SectionProgress,
 )
 from learning.selectors import Outcome, learner_eligibility, learner_module_state
@@ -205,3 +207,23 @@ def test_renewal_starts_a_new_cycle_only_after_expiry_and_keeps_the_old_completi
     assert result.completion.cycle == 2
     assert ModuleCompletion.objects.filter(user=member.user).count() == 2
     assert SectionProgress.objects.filter(user=member.user).count() == 2
+
+
+def test_a_withdrawn_control_arm_practice_records_no_deviations_from_its_withdrawal_date(client):
+    module = build_module()
+    section = sections_of(module)[0]
+    leaving = practice(arm=Arm.CONTROL, withdrawn_on=date(2026, 3, 1), withdrawal_data_choice="retain",
+                       withdrawal_reason="Data sharing")
+    member = learner(practice_=leaving)
+    # The evening before withdrawal an attempt is still a deviation (winter: UK time is UTC).
+    with time_machine.travel(datetime(2026, 2, 28, 23, 30, tzinfo=UTC), tick=False):
+        before = services.record_protocol_deviation(membership=member, module=module, section=None, path="/m/")
+    assert before is not None
+    with time_machine.travel(datetime(2026, 3, 1, 0, 0, tzinfo=UTC), tick=False):
+        assert services.record_protocol_deviation(membership=member, module=module, section=None, path="/m/") is None
+        # Through the site too: the page is still refused, and nothing is recorded.
+        client.force_login(member.user)
+        assert client.get(section.url).status_code == 403
+        assert client.get(module.url).status_code == 403
+        assert client.get(f"/learning/complete/{module.slug}/").status_code == 403
+    assert ProtocolDeviation.objects.count() == 1

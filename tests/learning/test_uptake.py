@@ -494,3 +494,38 @@ def test_a_renewed_completion_counts_the_learner_once_under_their_first_role_in_
     later = practice_uptake(start=date(2026, 2, 1))[0].modules["renewable"]
     assert (later.accesses, later.completers, later.completers_by_role) == (1, 1, {"anp": 1})
     assert later.first_completion_at == at(3, 2, 9, 2)
+
+
+def test_a_window_beyond_ten_years_is_refused():
+    with pytest.raises(ValueError, match="window_weeks must be from 0 to 520"):
+        practice_uptake(window_weeks=10**20)
+
+
+def test_a_withdrawal_recorded_late_stops_the_counts_at_the_withdrawal_date():
+    """Events recorded before the registry learnt of a withdrawal, but dated after it, are not counted."""
+    from learning.models import ProtocolDeviation
+    from practices.models import Practice
+
+    module = build_module(slug="late-withdrawal", sections=[(1, 0), (1, 0)])
+    first, second = sections_of(module)
+    leaving = practice(ods_code="C83001", trial_id="IMP-31", randomised_on=date(2026, 1, 5))
+    early, late = learner(practice_=leaving), learner(practice_=leaving, role="practice_nurse")
+    control_practice = practice(ods_code="C83002", trial_id="CTL-32", arm=Arm.CONTROL, randomised_on=date(2026, 1, 5))
+    control = learner(practice_=control_practice)
+    services.record_access(membership=early, module=module, section=first, at=at(2, 2, 9))
+    # After the (not yet registered) withdrawal date: a visit, a completion and a deviation.
+    services.record_access(membership=late, module=module, section=first, at=at(2, 20, 9))
+    for section in sections_of(module):
+        services.record_access(membership=late, module=module, section=section, at=at(2, 20, 9, 5))
+    services.record_protocol_deviation(membership=control, module=module, section=second, path="/m/", at=at(2, 3, 9))
+    services.record_protocol_deviation(membership=control, module=module, section=second, path="/m/", at=at(2, 20, 9))
+    assert ModuleCompletion.objects.filter(user=late.user).exists()
+    assert ProtocolDeviation.objects.count() == 2
+    # The researchers then record both withdrawals, dated 2026-02-16.
+    Practice.objects.filter(pk__in=[leaving.pk, control_practice.pk]).update(
+        withdrawn_on=date(2026, 2, 16), withdrawal_data_choice=WithdrawalDataChoice.RETAIN,
+    )
+    rows = {row.ods_code: row.modules["late-withdrawal"] for row in practice_uptake(modules=[module])}
+    assert (rows["C83001"].accesses, rows["C83001"].learners, rows["C83001"].completers) == (1, 1, 0)
+    assert rows["C83001"].first_completion_at is None
+    assert rows["C83002"].protocol_deviations == 1

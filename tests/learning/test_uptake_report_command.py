@@ -110,6 +110,12 @@ def test_empty_registry_prints_an_empty_report():
         (["--window-weeks", "-1"], "--window-weeks must be 1 or more, got -1."),
         (["--window-weeks", "0"], "--window-weeks must be 1 or more, got 0."),
         (["--window-weeks", "twelve"], "--window-weeks must be a whole number of weeks, got 'twelve'."),
+        (["--window-weeks", "521"], "--window-weeks must be at most 520 (ten years), got 521."),
+        (
+            ["--window-weeks", "99999999999999999999"],
+            "--window-weeks must be at most 520 (ten years), got 99999999999999999999.",
+        ),
+        (["--start", "0000-01-01"], "--start must be a date as YYYY-MM-DD, got '0000-01-01'."),
         (["--arms"], "--arms applies to --format csv; the JSON output always includes the arms."),
     ],
 )

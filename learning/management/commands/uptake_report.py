@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core import csv as safe_csv
-from learning.measures import DEFAULT_WINDOW_WEEKS
+from learning.measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS
 from learning.uptake import ArmSummary, PracticeUptake, UptakeReport, iso_utc, uptake_report
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -101,6 +101,8 @@ def _parse_weeks(value: str) -> int:
         raise CommandError(f"--window-weeks must be a whole number of weeks, got {value!r}.") from None
     if weeks < 1:
         raise CommandError(f"--window-weeks must be 1 or more, got {weeks}.")
+    if weeks > MAX_WINDOW_WEEKS:
+        raise CommandError(f"--window-weeks must be at most {MAX_WINDOW_WEEKS} (ten years), got {weeks}.")
     return weeks
 
 
@@ -116,7 +118,8 @@ class Command(BaseCommand):
         parser.add_argument("--end", help="Count events before this date (exclusive), YYYY-MM-DD.")
         parser.add_argument(
             "--window-weeks", default=str(DEFAULT_WINDOW_WEEKS),
-            help=f"Weeks after randomisation for the window flags (default {DEFAULT_WINDOW_WEEKS}).",
+            help=f"Weeks after randomisation for the window flags, 1 to {MAX_WINDOW_WEEKS} (default {DEFAULT_WINDOW_WEEKS})."
+            " More than ten years is refused as a slip.",
         )
         parser.add_argument(
             "--arms", action="store_true",
