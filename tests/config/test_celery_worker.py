@@ -18,6 +18,7 @@ from django.db import connections
 
 from accounts.roles import PracticeRole
 from config.celery import app
+from outbox.models import Job
 from practices import services
 from practices.models import Invitation
 from tests.practices.factories import make_member
@@ -67,7 +68,8 @@ def test_a_real_worker_sends_the_invitation_email(worker_queue):
     assert invitation.sent_at is not None, "the worker did not run the task within 30 s"
     assert [message.to for message in mail.outbox] == [["worker@example.org"]]
     assert f"/join/{invitation.token}/" in mail.outbox[0].body
-    # It ran in the worker's thread, having travelled through Redis, not eagerly in this one.
-    assert [name for name, _ in RAN] == ["practices.tasks.send_invitation_email"]
+    # It ran in the worker's thread, having travelled through Redis as an outbox job, not eagerly in this one.
+    assert [name for name, _ in RAN] == ["outbox.tasks.run_job"]
+    assert Job.objects.get().task == "practices.tasks.send_invitation_email"
     assert RAN[0][1] != threading.current_thread().name
     assert Invitation.objects.get(pk=invitation.pk).sent_at == invitation.sent_at
