@@ -12,13 +12,15 @@ import json
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .checks import KNOWLEDGE_CHECK, KnowledgeCheck, check_from_block
 
 BODY_CACHE_SECONDS = 24 * 3600
 # Bump when the segment format or a block template changes, so old renderings are not reused.
-BODY_FORMAT = 1
+BODY_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,15 @@ class BodySegment:
     check: KnowledgeCheck | None = None
 
 
-def _render(section) -> tuple[BodySegment, ...]:
+def _render(section, *, preview: bool = False) -> tuple[BodySegment, ...]:
     segments: list[BodySegment] = []
     pending: list[str] = []
     # Block templates get the section as `page` (the resource block links through it) and no
-    # request, so nothing learner-specific can leak into the shared rendering.
-    context = {"page": section, "self": section}
+    # request, so nothing learner-specific can leak into the shared rendering. In an editor's
+    # preview the section may be a draft the gated view cannot serve, so documents link to their
+    # own address there, which content staff may open (modules/resources.py).
+    context = {"page": section, "self": section, "is_preview": preview}
+    gate = (lambda html: html) if preview else _document_links_gate(section)
     for block in section.body:
         if block.block_type == KNOWLEDGE_CHECK:
             if pending:
@@ -42,10 +47,39 @@ def _render(section) -> tuple[BodySegment, ...]:
                 pending = []
             segments.append(BodySegment(check=check_from_block(block)))
         else:
-            pending.append(str(block.render(context=context)))
+            pending.append(gate(str(block.render(context=context))))
     if pending:
         segments.append(BodySegment(html="".join(pending)))
     return tuple(segments)
+
+
+def _document_links_gate(section):
+    """Return a function pointing the section's document links at the gated download view.
+
+    Rich text renders a document link as the document's own /documents/ address, which only
+    content staff may open; learners go through learning:resource_download, which checks their
+    practice and records the download.
+    """
+    from wagtail.documents import get_document_model
+
+    from .selectors import section_document_ids
+
+    ids = section_document_ids(section)
+    if not ids:
+        return lambda html: html
+    swaps = {
+        f'href="{escape(document.url)}"': 'href="{}"'.format(
+            reverse("learning:resource_download", kwargs={"section_id": section.pk, "document_id": document.pk})
+        )
+        for document in get_document_model().objects.filter(pk__in=ids)
+    }
+
+    def gate(html: str) -> str:
+        for old, new in swaps.items():
+            html = html.replace(old, new)
+        return html
+
+    return gate
 
 
 def _cache_key(section) -> str:
@@ -62,7 +96,7 @@ def section_body_segments(section, *, preview: bool = False) -> tuple[BodySegmen
     """Return the section body's segments, from the cache unless this is an editor's preview."""
     if preview:
         # A preview shows unpublished content: never cache it under the live revision.
-        return _render(section)
+        return _render(section, preview=True)
     key = _cache_key(section)
     segments = cache.get(key)
     if segments is None:

@@ -14,16 +14,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, Page, Site
+from wagtail.models import Page, Site
 
 from . import demo_content
 from .blocks import SectionBodyBlock
 from .models import ModuleIndexPage, ModulePage, SectionPage
+from .resources import module_resources_collection
 
 # Block ids are derived from the content's place in the demo, so every fresh database gives
 # the demo's knowledge checks and options the same stable ids.
 _ID_NAMESPACE = uuid.UUID("6f1f6a51-3d2c-4b8e-9c57-2d0f3b8a7e15")
-DEMO_COLLECTION = "Demonstration material"
 
 
 def _say(stdout: IO[str] | None, message: str) -> None:
@@ -89,11 +89,11 @@ def _ensure_index(home: Page, stdout: IO[str] | None) -> ModuleIndexPage:
 def _ensure_action_plan_document() -> int:
     Document = get_document_model()
     spec = demo_content.ACTION_PLAN_DOCUMENT
-    existing = Document.objects.filter(title=spec["title"], collection__name=DEMO_COLLECTION).first()
+    # Module resources are private: learners get them through the gated download view only.
+    collection = module_resources_collection()
+    existing = Document.objects.filter(title=spec["title"], collection=collection).first()
     if existing is not None:
         return existing.pk
-    root = Collection.get_first_root_node()
-    collection = root.get_children().filter(name=DEMO_COLLECTION).first() or root.add_child(name=DEMO_COLLECTION)
     from weasyprint import HTML  # Imported here: WeasyPrint is slow to import and only needed once.
 
     html = render_to_string("modules/demo/asthma_action_plan.html", {"plan": spec})

@@ -1,7 +1,9 @@
-"""Admin screens for modules: a read-only list of each module's published versions."""
+"""Admin screens for modules (a read-only list of each module's published versions) and private documents."""
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -11,6 +13,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from core.exports import SafeExportIndexView
 
 from .models import ModuleVersion
+from .resources import may_open_documents_directly
 
 
 class ReadOnlyForAdminUsersPolicy(ModelPermissionPolicy):
@@ -51,3 +54,13 @@ def register_module_version_viewset():
 @hooks.register("register_reports_menu_item")
 def register_module_versions_menu_item() -> MenuItem:
     return MenuItem("Module versions", reverse("module_versions:index"), icon_name="history", order=900)
+
+
+@hooks.register("before_serve_document", order=-1)
+def refuse_public_document_serving(document, request):
+    """Serve a document by its /documents/ address only to content staff; learners use the gated view."""
+    if may_open_documents_directly(request.user):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied("Open this resource from its module section.")

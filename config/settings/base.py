@@ -197,6 +197,9 @@ WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt", "csv"]
+# Documents are module resources, private to content staff at /documents/ and served to learners by
+# the gated view (modules/resources.py): never hand out a direct storage URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # Nothing is fetched from other hosts: no Gravatar images for admin avatars, no release check.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -13,8 +13,9 @@ from wagtail.models import Collection, Page, Revision
 
 from accounts.roles import PracticeRole
 from modules import demo_content
-from modules.demo import _ID_NAMESPACE, DEMO_COLLECTION, seed_demo_modules
+from modules.demo import _ID_NAMESPACE, seed_demo_modules
 from modules.models import ModuleIndexPage, ModulePage, ModuleVersion
+from modules.resources import MODULE_RESOURCES_COLLECTION
 from modules.selectors import current_version, knowledge_checks, module_sections
 
 from .factories import home_page
@@ -132,7 +133,8 @@ def test_the_action_plan_is_a_watermarked_pdf_document(seeded):
     assert len(resources) == 1
     document = resources[0]["document"]
 
-    assert document.collection.name == DEMO_COLLECTION
+    assert document.collection.name == MODULE_RESOURCES_COLLECTION
+    assert document.collection.get_view_restrictions().exists()
     assert document.file_extension == "pdf"
     assert document.file_size > 1000
     with document.open_file() as handle:
