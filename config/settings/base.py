@@ -224,10 +224,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # The Wagtail admin (core.csp sends this under /admin/) needs more, and only there: Wagtail 7.4
-# writes inline <script> elements (inline panels, multiple choosers, date and time widgets) and
-# style attributes (focal point and progress widgets) into its pages, shows image previews from
-# data: and blob: URLs while uploading, and frames the page preview inside the editor. It still
-# loads nothing from another host and runs no eval.
+# writes inline <script> elements into its listing and editing pages (and inline panels, choosers,
+# date widgets), its bundled editor code (vendor.js) inserts <script> and <style> elements and style
+# attributes as it runs, it shows image previews from data: and blob: URLs while uploading, and it
+# frames the page preview inside the editor. Under the site's policy all of these are refused (seen
+# with tests/config/test_admin_csp_browser.py). It still loads nothing from another host, runs no
+# eval, and is reached only by staff signed in with a second factor.
 WAGTAIL_ADMIN_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         **CONTENT_SECURITY_POLICY["DIRECTIVES"],
