@@ -173,9 +173,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Two beat processes (e.g. one per host) must not both schedule: the second waits on a PostgreSQL
 # advisory lock and takes over when the first stops (core/beat.py).
 CELERY_BEAT_SCHEDULER = "core.beat.SingleBeatScheduler"
-# Two beat processes (e.g. one per host) must not both schedule: the second waits on a PostgreSQL
-# advisory lock and takes over when the first stops (core/beat.py).
-CELERY_BEAT_SCHEDULER = "core.beat.SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["publish-scheduled"] = {"task": "modules.tasks.publish_scheduled_pages", "schedule": 60}
 # Delivers outbox jobs and emails whose hand-over to the broker failed, and retries failed ones.
