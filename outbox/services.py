@@ -141,7 +141,8 @@ def dispatch(*, job_id: int) -> bool:
         # bounded connection attempt, not a request held for seconds.
         run_job.apply_async((job_id,), retry=False)
     except Exception as exc:
-        _broker_down_until = time.monotonic() + BROKER_QUIET_SECONDS
+        if not eager:
+            _broker_down_until = time.monotonic() + BROKER_QUIET_SECONDS
         log_at_most_every(
             logger, "outbox-broker-down", 60, logging.WARNING,
             "Could not reach the Celery broker (%s); outbox jobs wait for beat's sweep.", type(exc).__name__,

@@ -168,6 +168,20 @@ def test_a_dead_broker_costs_one_attempt_then_requests_leave_it_to_the_sweep(bro
     assert list(Job.objects.values_list("status", flat=True)) == [JobStatus.PENDING, JobStatus.PENDING]
 
 
+def test_a_failure_while_tasks_run_in_process_does_not_silence_the_broker_later(settings):
+    from config.celery import app
+
+    with mock.patch.object(run_job, "apply_async", side_effect=RuntimeError("task crashed in-process")):
+        assert services.dispatch(job_id=1) is False
+    app.conf.task_always_eager = False
+    try:
+        with mock.patch.object(run_job, "apply_async") as publish:
+            assert services.dispatch(job_id=1) is True
+        assert publish.call_count == 1
+    finally:
+        app.conf.task_always_eager = True
+
+
 def test_a_broker_error_after_the_invitation_commits_still_shows_the_lead_success(
     client, broker_mode, django_capture_on_commit_callbacks
 ):
