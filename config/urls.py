@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from core.media import media_urlpatterns
 
 urlpatterns = [
     # Ours first: the profile, and sign-up that knows about invitation links.
@@ -26,11 +26,7 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("", include("practices.urls")),
     path("", include("learning.urls")),
+    # Image files only, in every environment; module documents under /media/documents/ never.
+    *media_urlpatterns(),
+    path("", include(wagtail_urls)),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include(wagtail_urls))]
