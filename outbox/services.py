@@ -25,12 +25,15 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from wagtail.log_actions import log
 
+from accounts.roles import ADMIN, user_in_groups
 from core.logs import log_at_most_every
 
 from .models import Job, JobStatus
@@ -39,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 EMAIL_TASK = "outbox.tasks.deliver_email"
 RUN_TASK = "outbox.tasks.run_job"
+RETRY_ACTION = "outbox.retry"
 # Backoff after a failed attempt: 30 s, 1 min, 2 min ... capped at an hour.
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
@@ -207,6 +211,28 @@ def run_job(*, job_id: int) -> bool:
         return False
     _finish(job)
     return True
+
+
+@transaction.atomic
+def retry_job(*, job: Job, by) -> Job:
+    """Give a job that gave up a fresh set of attempts, recorded in the admin audit log; only admins may."""
+    if not user_in_groups(by, ADMIN):
+        raise PermissionDenied("Only an admin can retry an outbox job.")
+    locked = Job.objects.select_for_update().get(pk=job.pk)
+    if locked.status != JobStatus.FAILED:
+        raise ValidationError(
+            f"Only a job that gave up can be retried; this one is {JobStatus(locked.status).label.lower()}."
+        )
+    given_up_after = locked.attempts
+    # The last error stays until an attempt succeeds: it is why the job had given up.
+    Job.objects.filter(pk=locked.pk).update(
+        status=JobStatus.PENDING, attempts=0, available_at=timezone.now(), finished_at=None, claim=None,
+        locked_until=None,
+    )
+    log(instance=locked, action=RETRY_ACTION, user=by, data={"task": locked.task, "attempts": given_up_after})
+    transaction.on_commit(partial(dispatch, job_id=locked.pk), robust=True)
+    locked.refresh_from_db()
+    return locked
 
 
 def due_jobs() -> Q:
