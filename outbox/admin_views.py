@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -24,9 +22,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
-from wagtail.permission_policies.base import BasePermissionPolicy
 
-from accounts.roles import ADMIN, user_in_groups
+from accounts.permissions import AdminOnlyPermissionPolicy
 from core import converters  # noqa: F401 (registers the <id:...> converter)
 from core.log_redaction import redact
 
@@ -58,21 +55,6 @@ def describe_job(job: Job) -> str:
     # A delivered email's arguments are cleared (outbox.services._finish): nothing left to name.
     return f"Email to {', '.join(recipients)}" if recipients else "Email"
 
-
-class JobPermissionPolicy(BasePermissionPolicy):
-    """Admins may list jobs and retry one that gave up; nobody adds, edits or deletes them here."""
-
-    def user_has_permission(self, user, action: str) -> bool:
-        return action in ADMIN_ACTIONS and user_in_groups(user, ADMIN)
-
-    def user_has_any_permission(self, user, actions) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions):
-        users = get_user_model().objects.filter(is_active=True)
-        if not ADMIN_ACTIONS.intersection(actions):
-            return users.none()
-        return users.filter(Q(is_superuser=True) | Q(groups__name=ADMIN)).distinct()
 
 
 class JobColumn(ButtonsColumnMixin, TitleColumn):
@@ -183,7 +165,7 @@ class JobViewSet(ModelViewSet):
 
     @property
     def permission_policy(self):
-        return JobPermissionPolicy(self.model)
+        return AdminOnlyPermissionPolicy(self.model, actions=ADMIN_ACTIONS)
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(retry_url_name=self.get_url_name("retry"), **kwargs)
