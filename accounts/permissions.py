@@ -9,12 +9,9 @@ applied additively, so permissions an administrator grants by hand in the admin 
 from __future__ import annotations
 
 from django.apps import apps as global_apps
-from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
-from django.db.models import Q
-from wagtail.permission_policies.base import BasePermissionPolicy
 
-from .roles import ADMIN, ALL_GROUPS, EDITOR, MODERATOR, RESEARCHER, user_in_groups
+from .roles import ADMIN, ALL_GROUPS, EDITOR, MODERATOR, RESEARCHER
 
 ACCESS_ADMIN = "wagtailadmin.access_admin"
 
@@ -112,23 +109,3 @@ def apply_group_policy(apps=global_apps) -> None:
                     GroupCollectionPermission.objects.get_or_create(
                         group=groups[name], collection=root_collection, permission=perm
                     )
-
-
-class AdminOnlyPermissionPolicy(BasePermissionPolicy):
-    """Let only admins take the given actions on a model in the admin; nobody else takes any."""
-
-    def __init__(self, model, *, actions: frozenset[str]):
-        super().__init__(model)
-        self.actions = actions
-
-    def user_has_permission(self, user, action: str) -> bool:
-        return action in self.actions and user_in_groups(user, ADMIN)
-
-    def user_has_any_permission(self, user, actions) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions):
-        users = get_user_model().objects.filter(is_active=True)
-        if not self.actions.intersection(actions):
-            return users.none()
-        return users.filter(Q(is_superuser=True) | Q(groups__name=ADMIN)).distinct()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.permissions import ADMIN_GROUP
+
 
 class PracticeRole(models.TextChoices):
     """Roles in a UK general-practice team: a membership's role and a module's audience."""
@@ -24,7 +26,7 @@ PRACTICE_LEAD = "Practice lead"
 EDITOR = "Editor"
 MODERATOR = "Moderator"
 RESEARCHER = "Researcher"
-ADMIN = "Admin"
+ADMIN = ADMIN_GROUP
 
 ALL_GROUPS = (LEARNER, PRACTICE_LEAD, EDITOR, MODERATOR, RESEARCHER, ADMIN)
 # Roles that can change content or read trial data across practices: MFA is mandatory.

@@ -17,9 +17,9 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from accounts.permissions import AdminOnlyPermissionPolicy
 from core import converters  # noqa: F401 (registers the <id:...> converter)
 from core.exports import SafeExportIndexView
+from core.permissions import AdminOnlyPermissionPolicy
 
 from .forms import RevokeForm
 from .models import Certificate

@@ -23,9 +23,9 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from accounts.permissions import AdminOnlyPermissionPolicy
 from core import converters  # noqa: F401 (registers the <id:...> converter)
 from core.log_redaction import redact
+from core.permissions import AdminOnlyPermissionPolicy
 
 from .models import Job, JobStatus
 from .services import EMAIL_TASK, retry_job

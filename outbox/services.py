@@ -33,8 +33,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from accounts.roles import ADMIN, user_in_groups
 from core.logs import log_at_most_every
+from core.permissions import is_site_admin
 
 from .models import Job, JobStatus
 
@@ -216,7 +216,7 @@ def run_job(*, job_id: int) -> bool:
 @transaction.atomic
 def retry_job(*, job: Job, by) -> Job:
     """Give a job that gave up a fresh set of attempts, recorded in the admin audit log; only admins may."""
-    if not user_in_groups(by, ADMIN):
+    if not is_site_admin(by):
         raise PermissionDenied("Only an admin can retry an outbox job.")
     locked = Job.objects.select_for_update().get(pk=job.pk)
     if locked.status != JobStatus.FAILED:
