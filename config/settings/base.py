@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "certificates",
     "research",
     "outbox",
+    # Infrastructure: template tags for the page skeleton's forms (core/templatetags).
+    "core",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
