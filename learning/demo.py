@@ -118,7 +118,7 @@ def _record_plan(membership: Membership, module: ModulePage, sections: list[Sect
 
 
 def _resource_documents(section: SectionPage) -> set[int]:
-    from .selectors import section_document_ids
+    from modules.structure import section_document_ids
 
     return section_document_ids(section)
 

@@ -16,19 +16,17 @@ from django.utils.formats import date_format
 
 from accounts.roles import ADMIN, EDITOR, MODERATOR, RESEARCHER, user_in_groups
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
+from modules.selectors import live_modules
+from modules.structure import ModuleStructure, SectionInfo, module_structure, section_module
 
 from .models import SectionStatus
 from .selectors import (
     LearnerModuleState,
     ModuleRow,
-    ModuleStructure,
     Outcome,
-    SectionInfo,
     latest_attempts,
     learner_module_rows,
     learner_module_state,
-    live_modules_under,
-    module_structure,
 )
 
 PREVIEW = "preview"
@@ -219,7 +217,7 @@ def build_context(
     """
     user = request.user
     if isinstance(page, ModuleIndexPage):
-        modules = live_modules_under(page)
+        modules = live_modules(page)
         rows = learner_module_rows(user, modules) if outcome != PREVIEW else [
             ModuleRow(module=m, status="not_started", engagement=Decimal("0"), completed_at=None, completed_version=None)
             for m in modules
@@ -255,7 +253,7 @@ def build_context(
 def preview_context(page, request, module: ModulePage | None) -> LearningContext:
     """Return the neutral context an editor's preview renders with (nothing recorded or read)."""
     if module is None and isinstance(page, SectionPage):
-        module = ModulePage.objects.parent_of(page).first()
+        module = section_module(page)
     elif module is None and isinstance(page, ModulePage):
         module = page
     return build_context(page=page, request=request, outcome=PREVIEW, module=module, notice=viewer_notice(PREVIEW))

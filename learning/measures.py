@@ -29,8 +29,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from modules.structure import CompletionTargets
+
 VISIT_GAP = timedelta(minutes=30)
-DEFAULT_COMPLETION_THRESHOLD = 80
 DEFAULT_WINDOW_WEEKS = 12
 # The longest window a report accepts: ten years, longer than any trial's follow-up. Anything
 # beyond is a typing slip, and a window of billions of weeks would overflow date arithmetic.
@@ -69,7 +70,7 @@ def section_undertaken(*, viewed: bool, check_ids: Iterable[str], answered_check
 class CompletionRule:
     """A module's completion rule: engagement threshold and optional knowledge-check pass mark."""
 
-    threshold: int = DEFAULT_COMPLETION_THRESHOLD
+    threshold: int
     pass_mark: int | None = None
 
     def is_met(self, *, engagement: Decimal, check_ids: Iterable[str], correct_check_ids: Iterable[str]) -> bool:
@@ -85,3 +86,8 @@ class CompletionRule:
             return True
         correct = len(checks & set(correct_check_ids))
         return Decimal(correct) * HUNDRED / Decimal(len(checks)) >= Decimal(self.pass_mark)
+
+
+def completion_rule(targets: CompletionTargets) -> CompletionRule:
+    """Return the completion rule for a module's threshold and pass mark."""
+    return CompletionRule(threshold=targets.threshold, pass_mark=targets.pass_mark)

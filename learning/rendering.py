@@ -62,7 +62,7 @@ def _document_links_gate(section):
     """
     from wagtail.documents import get_document_model
 
-    from .selectors import section_document_ids
+    from modules.structure import section_document_ids
 
     ids = section_document_ids(section)
     if not ids:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q, Subquery
 from django.utils import timezone
 
 from accounts.roles import PracticeRole
-from modules.models import ModulePage, SectionPage
-from modules.services import current_version_number
+from modules.models import ModulePage
+from modules.structure import ModuleStructure, SectionInfo, module_structure
 from practices.models import Membership, Practice
 
-from .measures import CompletionRule
 from .models import (
     VIEW_EVENT_TYPES,
     EventType,
@@ -27,143 +24,6 @@ from .models import (
     SectionProgress,
     SectionStatus,
 )
-
-STRUCTURE_CACHE_SECONDS = 3600
-# Bump when ModuleStructure/SectionInfo change shape, so pickles from an older release are ignored.
-STRUCTURE_FORMAT = 2
-
-
-@dataclass(frozen=True)
-class SectionInfo:
-    """What the measures need to know about one live section."""
-
-    id: int
-    title: str
-    url_path: str
-    weight: int
-    check_ids: tuple[str, ...]
-    url: str = ""
-    number: int = 0  # 1-based position in the module
-
-
-@dataclass(frozen=True)
-class ModuleStructure:
-    """A module's live sections, weights, knowledge checks and completion rule at one version."""
-
-    module_id: int
-    version: int
-    rule: CompletionRule
-    sections: tuple[SectionInfo, ...]
-    weights: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def check_ids(self) -> set[str]:
-        return {check_id for section in self.sections for check_id in section.check_ids}
-
-    def section(self, section_id: int) -> SectionInfo | None:
-        for section in self.sections:
-            if section.id == section_id:
-                return section
-        return None
-
-    def position(self, section_id: int) -> int | None:
-        """Return the 1-based position of the section in the module, or None if it is not live."""
-        info = self.section(section_id)
-        return info.number if info else None
-
-    def neighbours(self, section_id: int) -> tuple[SectionInfo | None, SectionInfo | None]:
-        """Return the sections before and after section_id in module order."""
-        ids = [s.id for s in self.sections]
-        if section_id not in ids:
-            return None, None
-        index = ids.index(section_id)
-        previous = self.sections[index - 1] if index > 0 else None
-        following = self.sections[index + 1] if index + 1 < len(self.sections) else None
-        return previous, following
-
-
-_DOCUMENT_LINK = re.compile(r"""<a\s[^>]*linktype=["']document["'][^>]*\bid=["'](\d+)["']""")
-_DOCUMENT_LINK_REVERSED = re.compile(r"""<a\s[^>]*\bid=["'](\d+)["'][^>]*linktype=["']document["']""")
-
-
-def _document_ids_in(raw) -> set[int]:
-    found: set[int] = set()
-    if isinstance(raw, dict):
-        if raw.get("type") == "resource" and isinstance(raw.get("value"), dict):
-            document = raw["value"].get("document")
-            if isinstance(document, int):
-                found.add(document)
-        for value in raw.values():
-            found |= _document_ids_in(value)
-    elif isinstance(raw, list):
-        for value in raw:
-            found |= _document_ids_in(value)
-    elif isinstance(raw, str) and "document" in raw:
-        found |= {int(n) for n in _DOCUMENT_LINK.findall(raw)} | {int(n) for n in _DOCUMENT_LINK_REVERSED.findall(raw)}
-    return found
-
-
-def section_document_ids(section: SectionPage) -> set[int]:
-    """Return the ids of documents the section's body offers: resource blocks and document links."""
-    return _document_ids_in(list(section.body.raw_data))
-
-
-def knowledge_check_ids(section: SectionPage) -> tuple[str, ...]:
-    """Return the stable block ids of the section's knowledge checks, in page order."""
-    return tuple(block.id for block in section.body if block.block_type == "knowledge_check")
-
-
-def _build_structure(module: ModulePage, version: int) -> ModuleStructure:
-    sections = []
-    for number, section in enumerate(SectionPage.objects.child_of(module).live().order_by("path"), start=1):
-        sections.append(
-            SectionInfo(
-                id=section.pk,
-                title=section.title,
-                url_path=section.url_path,
-                weight=section.weight,
-                check_ids=knowledge_check_ids(section),
-                url=section.get_url() or "",
-                number=number,
-            )
-        )
-    return ModuleStructure(
-        module_id=module.pk,
-        version=version,
-        rule=CompletionRule(threshold=module.completion_threshold, pass_mark=module.pass_mark),
-        sections=tuple(sections),
-        weights={s.id: s.weight for s in sections},
-    )
-
-
-def _generation_key(module_id: int) -> str:
-    return f"learning:structure-generation:{module_id}"
-
-
-def forget_module_structure(module_id: int) -> None:
-    """Make the next read rebuild the module's cached structure (after a publish, move or delete)."""
-    key = _generation_key(module_id)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, None)
-
-
-def module_structure(module: ModulePage, *, version: int | None = None) -> ModuleStructure:
-    """Return the module's structure at its current version, cached per version."""
-    version = version if version is not None else current_version_number(module)
-    # The generation changes whenever the module or a section is published, unpublished, moved or
-    # deleted, so slugs, order and titles never go stale even when the version number stays.
-    generation = cache.get(_generation_key(module.pk), 0)
-    key = (
-        f"learning:structure:{STRUCTURE_FORMAT}:{module.pk}:{version}:{generation}:"
-        f"{module.completion_threshold}:{module.pass_mark}"
-    )
-    structure = cache.get(key)
-    if structure is None:
-        structure = _build_structure(module, version)
-        cache.set(key, structure, STRUCTURE_CACHE_SECONDS)
-    return structure
 
 
 def current_cycle(user, module: ModulePage) -> int:
@@ -345,11 +205,6 @@ def learner_module_rows(user, modules: list[ModulePage]) -> list[ModuleRow]:
             )
         )
     return rows
-
-
-def live_modules_under(index) -> list[ModulePage]:
-    """Return the live modules under the module index, in the editors' order (one query)."""
-    return list(ModulePage.objects.child_of(index).live().order_by("path"))
 
 
 # --- My learning record ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from modules.models import ModulePage, SectionPage
+from modules.structure import ModuleStructure, module_structure, section_module
 from practices.models import Membership
 
 from . import measures
@@ -26,7 +27,7 @@ from .models import (
     SectionProgress,
     SectionStatus,
 )
-from .selectors import ModuleStructure, answered_check_ids, module_structure
+from .selectors import answered_check_ids
 from .signals import completion_recorded
 
 
@@ -36,6 +37,13 @@ def _check_collectable(membership: Membership, at: datetime) -> None:
         raise ValidationError("Control-arm practices cannot open intervention modules.")
     if practice.is_withdrawn_on(timezone.localdate(at)):
         raise ValidationError("Nothing is collected for a practice after its withdrawal date.")
+
+
+def _module_of(section: SectionPage) -> ModulePage:
+    module = section_module(section)
+    if module is None:
+        raise ModulePage.DoesNotExist("This section belongs to no module.")
+    return module
 
 
 def _lock_progress(*, user, module: ModulePage, at: datetime) -> ModuleProgress:
@@ -133,7 +141,7 @@ def _complete_if_due(
     correct: set[str],
     at: datetime,
 ) -> ModuleCompletion | None:
-    if not structure.rule.is_met(
+    if not measures.completion_rule(structure.targets).is_met(
         engagement=progress.engagement_percent, check_ids=structure.check_ids, correct_check_ids=correct
     ):
         return None
@@ -205,7 +213,7 @@ def record_access(
         if _refresh_section_status(progress=progress, section_id=section.pk, structure=structure, at=at, answered=answered):
             progress.engagement_percent = _recompute_engagement(progress=progress, structure=structure)
             fields.append("engagement_percent")
-            if structure.rule.pass_mark and structure.check_ids and not correct:
+            if structure.targets.pass_mark and structure.check_ids and not correct:
                 answered, correct = _answered_this_cycle(user=user, module=module, progress=progress)
             progress.save(update_fields=fields)
             completion = _complete_if_due(
@@ -237,7 +245,7 @@ def record_knowledge_check_attempt(
     """Keep a learner's answer to a knowledge check and advance their progress."""
     at = at or timezone.now()
     _check_collectable(membership, at)
-    module = ModulePage.objects.parent_of(section).get()
+    module = _module_of(section)
     check = find_check(section.body, block_id)
     if check is None:
         raise ValidationError("This question is no longer part of the section. Reload the page and try again.")
@@ -277,7 +285,7 @@ def record_resource_download(
     """Append a resource-download event for a document linked from the section."""
     at = at or timezone.now()
     _check_collectable(membership, at)
-    module = ModulePage.objects.parent_of(section).get()
+    module = _module_of(section)
     structure = module_structure(module)
     progress = _lock_progress(user=membership.user, module=module, at=at)
     return _append_event(

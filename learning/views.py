@@ -13,6 +13,7 @@ from wagtail.documents import get_document_model
 
 from accounts.roles import PracticeRole
 from modules.models import ModulePage, SectionPage
+from modules.structure import section_document_ids, section_module
 
 from . import services
 from .checks import find_check, mark_answer
@@ -26,14 +27,13 @@ from .selectors import (
     learner_module_state,
     learner_record,
     practice_staff_progress,
-    section_document_ids,
 )
 from .wagtail_hooks import refusal_response
 
 
 def _live_section(section_id: int) -> tuple[SectionPage, ModulePage]:
     section = get_object_or_404(SectionPage.objects.live(), pk=section_id)
-    module = ModulePage.objects.parent_of(section).live().first()
+    module = section_module(section, live=True)
     if module is None:
         raise Http404("This section's module is not published.")
     return section, module

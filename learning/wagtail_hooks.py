@@ -13,6 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from wagtail import hooks
 
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
+from modules.structure import section_module
 
 from . import services
 from .journey import build_context, viewer_notice
@@ -38,7 +39,7 @@ def _module_of(page, response=None) -> ModulePage | None:
         module = context.get("module")
         if isinstance(module, ModulePage):
             return module
-        return ModulePage.objects.parent_of(page).first()
+        return section_module(page)
     return None
 
 

@@ -6,4 +6,4 @@ class ModulesConfig(AppConfig):
     verbose_name = "Learning modules"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import receivers, signals  # noqa: F401

@@ -23,6 +23,10 @@ class ModuleKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Share of a module's weighted content a learner must undertake, unless its editor sets another.
+DEFAULT_COMPLETION_THRESHOLD = 80
+
+
 class ModuleIndexPage(Page):
     """The list of modules at /modules/."""
 
@@ -61,7 +65,8 @@ class ModulePage(Page):
         help_text="Learning time printed on the certificate (for RCGP credits and NMC hours).",
     )
     completion_threshold = models.PositiveSmallIntegerField(
-        "completion threshold (%)", default=80, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        "completion threshold (%)", default=DEFAULT_COMPLETION_THRESHOLD,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Share of the module's weighted content a learner must undertake to complete it.",
     )
     pass_mark = models.PositiveSmallIntegerField(
@@ -153,7 +158,8 @@ class SectionPage(Page):
     subpage_types: list[str] = []
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import section_module, section_neighbours
+        from .selectors import section_neighbours
+        from .structure import section_module
 
         context = super().get_context(request, *args, **kwargs)
         module = section_module(self)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from wagtail.models import Page
+from typing import TYPE_CHECKING
 
 from .models import ModuleIndexPage, ModulePage, ModuleVersion, SectionPage
+from .structure import KNOWLEDGE_CHECK
 
 if TYPE_CHECKING:
     from wagtail.blocks import StructValue
-
-KNOWLEDGE_CHECK = "knowledge_check"
 
 
 def live_modules(index: ModuleIndexPage) -> list[ModulePage]:
@@ -22,11 +19,6 @@ def live_modules(index: ModuleIndexPage) -> list[ModulePage]:
 def module_sections(module: ModulePage) -> list[SectionPage]:
     """Return the module's live sections in tree order (one query)."""
     return list(SectionPage.objects.child_of(module).live().order_by("path"))
-
-
-def section_module(section: SectionPage) -> ModulePage:
-    """Return the module a section belongs to (one query)."""
-    return ModulePage.objects.get(path=section.path[: -Page.steplen])
 
 
 def section_neighbours(
@@ -47,21 +39,6 @@ def section_neighbours(
 def knowledge_checks(section: SectionPage) -> list[tuple[str, StructValue]]:
     """Return (block id, value) for each knowledge check in the section's body, in page order."""
     return [(block.id, block.value) for block in section.body if block.block_type == KNOWLEDGE_CHECK]
-
-
-def _raw_knowledge_check_ids(raw_body: Any) -> set[str]:
-    return {item["id"] for item in raw_body or [] if item.get("type") == KNOWLEDGE_CHECK and item.get("id")}
-
-
-def module_knowledge_check_ids(module: ModulePage) -> set[str]:
-    """Return the block ids of every knowledge check in the module's live sections (one query).
-
-    Reads the stored JSON rather than building blocks, so it stays cheap on every page view.
-    """
-    ids: set[str] = set()
-    for section in module_sections(module):
-        ids |= _raw_knowledge_check_ids(section.body.raw_data)
-    return ids
 
 
 def current_version(module: ModulePage) -> ModuleVersion | None:

@@ -11,13 +11,14 @@ from wagtail.signals import page_published, page_unpublished
 
 from .models import ModulePage, SectionPage
 from .services import record_module_version
+from .structure import section_module_id
 
 
 def _module_id(page: Page) -> int | None:
     if isinstance(page, ModulePage):
         return page.pk
     if isinstance(page, SectionPage):
-        return Page.objects.filter(path=page.path[: -Page.steplen]).values_list("pk", flat=True).first()
+        return section_module_id(page)
     return None
 
 

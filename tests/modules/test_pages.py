@@ -6,12 +6,13 @@ from django.test import RequestFactory
 
 from content.models import HomePage, StandardPage
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
-from modules.selectors import (
-    knowledge_checks,
-    live_modules,
-    module_knowledge_check_ids,
-    module_sections,
+from modules.selectors import knowledge_checks, live_modules, module_sections
+from modules.structure import (
+    completion_targets,
+    knowledge_check_ids,
+    module_structure,
     section_module,
+    section_module_id,
 )
 
 from .factories import build_module, home_page, module_index, publish
@@ -72,6 +73,10 @@ def test_live_modules_and_section_module():
 
     assert live_modules(module_index()) == [module]
     assert section_module(section) == module
+    assert section_module_id(section) == module.pk
+    module.unpublish()
+    assert section_module(section) == module
+    assert section_module(section, live=True) is None
 
 
 def test_knowledge_check_selectors_return_stable_block_ids():
@@ -83,7 +88,8 @@ def test_knowledge_check_selectors_return_stable_block_ids():
     assert [value["question"] for _, value in checks] == ["Question 1.1?", "Question 1.2?"]
     raw_ids = {item["id"] for item in first.body.raw_data if item["type"] == "knowledge_check"}
     assert {block_id for block_id, _ in checks} == raw_ids
-    all_ids = module_knowledge_check_ids(module)
+    assert knowledge_check_ids(first) == tuple(block_id for block_id, _ in checks)
+    all_ids = module_structure(module).check_ids
     assert len(all_ids) == 4
     assert raw_ids <= all_ids
     # Option ids survive a reload from the database.
@@ -91,6 +97,17 @@ def test_knowledge_check_selectors_return_stable_block_ids():
     reloaded = SectionPage.objects.get(pk=first.pk)
     assert [b.id for b in knowledge_checks(reloaded)[0][1]["options"].bound_blocks] == option_ids
     assert all(option_ids)
+
+
+def test_structure_carries_the_modules_targets_as_numbers():
+    module = build_module(sections=2, completion_threshold=75, pass_mark=60)
+
+    structure = module_structure(module)
+
+    assert completion_targets(module) == structure.targets
+    assert (structure.targets.threshold, structure.targets.pass_mark) == (75, 60)
+    assert [info.number for info in structure.sections] == [1, 2]
+    assert structure.weights == {info.id: 1 for info in structure.sections}
 
 
 def test_section_context_gives_module_and_neighbours():
