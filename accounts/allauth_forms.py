@@ -18,7 +18,7 @@ class LoginForm(AllauthLoginForm):
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up form (with accounts.forms.SignupForm's fields) with plainer hints."""
+    """allauth's sign-up form (with practices.forms.SignupForm's fields) with plainer hints."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

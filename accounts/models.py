@@ -52,13 +52,6 @@ class User(AbstractUser):
         "professional registration body", max_length=4, choices=RegistrationBody.choices, blank=True
     )
     registration_number = models.CharField("professional registration number", max_length=12, blank=True)
-    # A practice chosen at sign-up (join code and role, or an invitation link) waits here until
-    # the email address is verified (accounts.receivers), so an unverified account joins nothing.
-    pending_join_code = models.CharField("join code waiting for email verification", max_length=20, blank=True)
-    pending_practice_role = models.CharField("practice role waiting for email verification", max_length=40, blank=True)
-    pending_invitation_token = models.CharField(
-        "invitation waiting for email verification", max_length=64, blank=True, editable=False
-    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

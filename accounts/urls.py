@@ -1,4 +1,4 @@
-"""Account URLs of our own, placed before allauth's under /accounts/."""
+"""Account URLs of our own, placed before allauth's under /accounts/ (sign-up and the profile are practices')."""
 
 from __future__ import annotations
 
@@ -7,7 +7,5 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("signup/", views.SignupView.as_view(), name="account_signup"),
-    path("profile/", views.profile, name="account_profile"),
     path("2fa/totp/activate/", views.ActivateTOTPView.as_view(), name="mfa_activate_totp"),
 ]

@@ -1,45 +1,14 @@
-"""Account pages of our own: the profile, and allauth's sign-up page told about invitations."""
+"""Account pages of our own: TOTP set-up that counts as this session's second factor, and the one way in."""
 
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import record_authentication
-from allauth.account.views import SignupView as AllauthSignupView
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.views import ActivateTOTPView as AllauthActivateTOTPView
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-
-from practices import selectors as practice_selectors
-from practices import services as practice_services
-
-from . import services
-from .forms import PENDING_INVITATION_SESSION_KEY, ProfileForm, apply_validation_error
-
-
-class SignupView(AllauthSignupView):
-    """allauth's sign-up, which joins the practice of an invitation link opened in this session."""
-
-    def pending_invitation(self):
-        return practice_selectors.usable_invitation(self.request.session.get(PENDING_INVITATION_SESSION_KEY, ""))
-
-    def get_initial(self) -> dict:
-        initial = super().get_initial()
-        invitation = self.pending_invitation()
-        if invitation is not None:
-            initial.setdefault("email", invitation.email)
-            initial.setdefault("first_name", invitation.first_name)
-            initial.setdefault("last_name", invitation.last_name)
-        return initial
-
-    def get_context_data(self, **kwargs) -> dict:
-        context = super().get_context_data(**kwargs)
-        context["invitation"] = self.pending_invitation()
-        return context
 
 
 class ActivateTOTPView(AllauthActivateTOTPView):
@@ -55,37 +24,6 @@ class ActivateTOTPView(AllauthActivateTOTPView):
         authenticator = Authenticator.objects.get(user=self.request.user, type=Authenticator.Type.TOTP)
         record_authentication(self.request, self.request.user, "mfa", id=authenticator.pk, type=authenticator.type)
         return response
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    """Show and update the learner's name, practice role and professional registration."""
-    user = request.user
-    membership = practice_selectors.current_membership(user)
-    initial = {
-        "first_name": user.first_name, "last_name": user.last_name,
-        "registration_body": user.registration_body, "registration_number": user.registration_number,
-        "role": membership.role if membership else "",
-    }
-    form = ProfileForm(request.POST or None, initial=initial, has_practice=membership is not None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_profile(
-                user=user, first_name=data["first_name"], last_name=data["last_name"],
-                registration_body=data["registration_body"], registration_number=data["registration_number"],
-            )
-            if membership is not None:
-                practice_services.change_member_role(membership=membership, role=data["role"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, "Your profile has been saved.")
-            return redirect("account_profile")
-    return render(
-        request, "account/profile.html",
-        {"form": form, "membership": membership, "history": practice_selectors.membership_history(user)},
-    )
 
 
 def to_account_login(request: HttpRequest) -> HttpResponse:

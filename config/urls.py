@@ -9,9 +9,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from core.media import media_urlpatterns
+from practices import views as practice_views
 
 urlpatterns = [
-    # Ours first: the profile, and sign-up that knows about invitation links.
+    # Ours first.
+    # allauth's names for pages practices provides: sign-up that knows about invitation links and
+    # join codes, and the profile that shows and changes the learner's practice role.
+    path("accounts/signup/", practice_views.SignupView.as_view(), name="account_signup"),
+    path("accounts/profile/", practice_views.profile, name="account_profile"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     # Every other login page would skip allauth's verification, second factor and rate limits:

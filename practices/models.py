@@ -219,3 +219,20 @@ class Invitation(models.Model):
     def is_usable(self) -> bool:
         """Return True if the invitation can still be accepted."""
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PendingJoin(models.Model):
+    """A practice chosen at sign-up (a join code and role, or an invitation) waiting for the address to be verified.
+
+    Joined by `practices.services.join_held_practice` when allauth confirms the email address (or
+    a password-reset link proves it), so an unverified account is never a member.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_join")
+    join_code = models.CharField(max_length=20, blank=True)
+    role = models.CharField(max_length=40, blank=True)
+    invitation_token = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Practice waiting for {self.user} to verify their address"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.roles import LEARNER, PRACTICE_LEAD, PracticeRole
 from outbox.services import enqueue_after_commit
 
-from .models import Invitation, InvitationSource, Membership, Practice, new_join_code
+from .models import Invitation, InvitationSource, Membership, PendingJoin, Practice, new_join_code
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -264,3 +264,45 @@ def send_invitation_email(*, invitation_id: int) -> bool:
     invitation.save(update_fields=["sent_at"])
     logger.info("Sent %s invitation %s", invitation.source, invitation.pk)
     return True
+
+
+@transaction.atomic
+def hold_practice_until_verified(
+    *, user, join_code: str = "", role: str = "", invitation_token: str = ""
+) -> PendingJoin | None:
+    """Keep the practice chosen at sign-up (join code and role, or an invitation) until the address is verified."""
+    join_code = join_code.strip()
+    if not (join_code or invitation_token):
+        PendingJoin.objects.filter(user=user).delete()
+        return None
+    held, _ = PendingJoin.objects.update_or_create(
+        user=user,
+        defaults={"join_code": join_code, "role": role if join_code else "", "invitation_token": invitation_token},
+    )
+    return held
+
+
+def join_held_practice(*, user) -> Membership | None:
+    """Join the practice held since sign-up, now that the address is verified; return the membership or None.
+
+    The hold is taken and deleted first, in its own transaction, so two confirmations cannot both
+    use it and a refused code is not retried at every later confirmation; a ValidationError then
+    says why, and the learner can still join from the join page.
+    """
+    from . import selectors
+
+    with transaction.atomic():
+        held = PendingJoin.objects.select_for_update().filter(user=user).first()
+        if held is None:
+            return None
+        join_code, role, token = held.join_code, held.role, held.invitation_token
+        held.delete()
+    if token:
+        invitation = selectors.usable_invitation(token)
+        if invitation is None:
+            raise ValidationError(
+                "The invitation you signed up with has expired, been cancelled or already been used. "
+                "Ask your practice lead for a new one."
+            )
+        return accept_invitation(invitation=invitation, user=user)
+    return join_practice_with_code(user=user, join_code=join_code, role=role)

@@ -1,7 +1,8 @@
-"""Pages for joining a practice and for a practice lead inviting colleagues; the services decide."""
+"""Sign-up into a practice, joining one, a lead inviting colleagues, and the profile; the services decide."""
 
 from __future__ import annotations
 
+from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +12,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from accounts.forms import PENDING_INVITATION_SESSION_KEY, apply_validation_error
+from accounts import services as account_services
+from accounts.forms import ProfileForm, apply_validation_error
 from core import ratelimit
 
 from . import selectors, services
-from .forms import InviteColleagueForm, JoinCodeForm
+from .forms import PENDING_INVITATION_SESSION_KEY, InviteColleagueForm, JoinCodeForm
 from .models import Invitation, InvitationSource, Membership
 
 
@@ -71,7 +73,7 @@ def join_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None or invitation.source != InvitationSource.LEAD:
         return render(request, "practices/invitation_invalid.html", status=404)
     if not request.user.is_authenticated:
-        # Remember the invitation through sign-up (accounts.forms.SignupForm accepts it).
+        # Remember the invitation through sign-up (practices.forms.SignupForm accepts it).
         request.session[PENDING_INVITATION_SESSION_KEY] = invitation.token
         login_url = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
         return render(request, "practices/join_invitation.html", {"invitation": invitation, "login_url": login_url})
@@ -107,3 +109,55 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"You have joined {membership.practice.name}.")
                 return redirect("/")
     return render(request, "practices/join_code.html", {"form": form, "current": current})
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up, which joins the practice of an invitation link opened in this session."""
+
+    def pending_invitation(self):
+        return selectors.usable_invitation(self.request.session.get(PENDING_INVITATION_SESSION_KEY, ""))
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        invitation = self.pending_invitation()
+        if invitation is not None:
+            initial.setdefault("email", invitation.email)
+            initial.setdefault("first_name", invitation.first_name)
+            initial.setdefault("last_name", invitation.last_name)
+        return initial
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["invitation"] = self.pending_invitation()
+        return context
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Show and update the learner's name, practice role and professional registration."""
+    user = request.user
+    membership = selectors.current_membership(user)
+    initial = {
+        "first_name": user.first_name, "last_name": user.last_name,
+        "registration_body": user.registration_body, "registration_number": user.registration_number,
+        "role": membership.role if membership else "",
+    }
+    form = ProfileForm(request.POST or None, initial=initial, has_practice=membership is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account_services.update_profile(
+                user=user, first_name=data["first_name"], last_name=data["last_name"],
+                registration_body=data["registration_body"], registration_number=data["registration_number"],
+            )
+            if membership is not None:
+                services.change_member_role(membership=membership, role=data["role"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, "Your profile has been saved.")
+            return redirect("account_profile")
+    return render(
+        request, "practices/profile.html",
+        {"form": form, "membership": membership, "history": selectors.membership_history(user)},
+    )

@@ -246,7 +246,8 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# The names come from accounts; practices adds the join code and holds the practice until verification.
+ACCOUNT_SIGNUP_FORM_CLASS = "practices.forms.SignupForm"
 ACCOUNT_FORMS = {"login": "accounts.allauth_forms.LoginForm", "signup": "accounts.allauth_forms.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True

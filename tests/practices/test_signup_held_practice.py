@@ -11,6 +11,7 @@ from django.core import mail
 
 from accounts.roles import PracticeRole
 from practices import selectors, services
+from practices.models import PendingJoin
 from tests.accounts.factories import PASSWORD
 from tests.practices.factories import make_practice
 
@@ -36,6 +37,8 @@ def test_sign_up_with_a_join_code_joins_only_when_the_email_is_confirmed(client,
     practice = make_practice()
     user = sign_up_with_code(client, django_capture_on_commit_callbacks, "coded@example.org", practice.join_code, "hca")
     assert selectors.current_membership(user) is None
+    held = PendingJoin.objects.get(user=user)
+    assert (held.join_code, held.role) == (practice.join_code, PracticeRole.HCA)
     # Signing in before confirming joins nothing either.
     client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     assert selectors.current_membership(user) is None
@@ -44,8 +47,7 @@ def test_sign_up_with_a_join_code_joins_only_when_the_email_is_confirmed(client,
     membership = selectors.current_membership(user)
     assert (membership.practice, membership.role) == (practice, PracticeRole.HCA)
     assert f"You have joined {practice.name}." in response.content.decode()
-    user.refresh_from_db()
-    assert (user.pending_join_code, user.pending_practice_role) == ("", "")
+    assert not PendingJoin.objects.filter(user=user).exists()
 
 
 def test_a_code_changed_before_confirmation_is_reported_not_silently_dropped(client, django_capture_on_commit_callbacks):
@@ -56,8 +58,7 @@ def test_a_code_changed_before_confirmation_is_reported_not_silently_dropped(cli
     assert EmailAddress.objects.get(user=user).verified
     assert selectors.current_membership(user) is None
     assert "you have not joined a practice: No practice has this join code" in response.content.decode()
-    user.refresh_from_db()
-    assert user.pending_join_code == ""
+    assert not PendingJoin.objects.filter(user=user).exists()
 
 
 def test_a_password_reset_link_verifies_the_address_and_joins_the_held_practice(
