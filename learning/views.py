@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.roles import PracticeRole
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -9,14 +10,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
-from wagtail.documents import get_document_model
-
-from accounts.roles import PracticeRole
 from modules.models import ModulePage, SectionPage
 from modules.structure import section_document_ids, section_module
+from wagtail.documents import get_document_model
 
 from . import services
 from .checks import find_check, mark_answer
+from .hooks import record_certificates, record_panels
 from .journey import flash_check_error, remember_untracked_answer, viewer_notice
 from .record_csv import COLUMNS, record_rows
 from .selectors import (
@@ -124,23 +124,6 @@ def module_completion(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _certificates_for(user):
-    # Certificates are optional here: learning never depends on the certificates app being installed.
-    try:
-        from certificates.selectors import certificates_for_user
-    except ImportError:
-        return None
-    return list(certificates_for_user(user).select_related("completion"))
-
-
-def _reflections_for(user):
-    try:
-        from certificates.selectors import reflections_for_user
-    except ImportError:
-        return None
-    return reflections_for_user(user)
-
-
 @login_required
 @require_GET
 def learning_record(request: HttpRequest) -> HttpResponse:
@@ -148,8 +131,7 @@ def learning_record(request: HttpRequest) -> HttpResponse:
     response = render(
         request, "learning/record.html",
         {
-            "rows": learner_record(request.user), "columns": COLUMNS,
-            "certificates": _certificates_for(request.user), "reflections": _reflections_for(request.user),
+            "rows": learner_record(request.user), "columns": COLUMNS, "panels": record_panels(request.user),
         },
     )
     add_never_cache_headers(response)
@@ -162,7 +144,7 @@ def learning_record_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Download the signed-in learner's own events as CSV, one row per event."""
     day = timezone.localdate().isoformat()
     response = StreamingHttpResponse(
-        record_rows(learner_events(request.user).iterator(chunk_size=2000), _certificates_for(request.user) or ()),
+        record_rows(learner_events(request.user).iterator(chunk_size=2000), record_certificates(request.user)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="learning-record-{day}.csv"'

@@ -1,0 +1,45 @@
+"""Extension points of the learner's record, which apps above learning fill through Wagtail's hooks.
+
+learning never imports the apps that extend it (certificates sits above it). An app registers a
+function in its own `wagtail_hooks.py`, as Wagtail's own hooks are registered:
+
+    @hooks.register(LEARNING_RECORD_PANEL)
+    def certificates_panel(user) -> RecordPanel | None: ...
+
+    @hooks.register(LEARNING_RECORD_CERTIFICATES)
+    def certificates_by_completion(user) -> Iterable: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from wagtail import hooks
+
+# A function of the learner returning a RecordPanel (or None) shown on the record page, below
+# the modules, in the order the apps are installed.
+LEARNING_RECORD_PANEL = "register_learning_record_panel"
+# A function of the learner returning the certificates their completions earned: objects with
+# `module_id`, `completion_id`, `completion.cycle`, `display_code` and `status`, named on each
+# completion's row of the record CSV.
+LEARNING_RECORD_CERTIFICATES = "register_learning_record_certificates"
+
+
+@dataclass(frozen=True)
+class RecordPanel:
+    """A part of the record page another app renders: its template and that template's context."""
+
+    template_name: str
+    context: dict = field(default_factory=dict)
+
+
+def record_panels(user) -> list[RecordPanel]:
+    """Return the panels apps above learning add to this learner's record page."""
+    return [panel for panel_for in hooks.get_hooks(LEARNING_RECORD_PANEL) if (panel := panel_for(user)) is not None]
+
+
+def record_certificates(user) -> Iterator:
+    """Yield the certificates the learner's completions earned, from every app that issues them."""
+    for certificates_for in hooks.get_hooks(LEARNING_RECORD_CERTIFICATES):
+        yield from certificates_for(user)
