@@ -1,9 +1,12 @@
-"""Bench-only URLs: a bare view returning a few bytes, then the project's own URLs unchanged."""
+"""Bench-only URLs: a bare view, Wagtail's own serve view for the reference page, then the project's URLs."""
 
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
+from wagtail import views as wagtail_views
+
+REFERENCE_PREFIX = "bench/wagtail/"
 
 
 def bare(request):
@@ -13,5 +16,8 @@ def bare(request):
 
 urlpatterns = [
     path("bench/bare/", bare),
+    # Wagtail's default serve view (tree walk, Site lookup, its hooks), whatever the project's URLs
+    # do for pages: /bench/wagtail/<path>/ serves the page at /<path>/.
+    re_path(rf"^{REFERENCE_PREFIX}(?P<path>(?:[\w\-]+/)*)$", wagtail_views.serve),
     path("", include("config.urls")),
 ]

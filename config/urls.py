@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from core.media import media_urlpatterns
+from modules import routing
 from practices import views as practice_views
 
 urlpatterns = [
@@ -33,5 +34,7 @@ urlpatterns = [
     path("", include("learning.urls")),
     # Image files only, in every environment; module documents under /media/documents/ never.
     *media_urlpatterns(),
+    # Pages, as Wagtail's own serve view would (same pattern), found through the route cache.
+    re_path(r"^((?:[\w\-]+/)*)$", routing.serve),
     path("", include(wagtail_urls)),
 ]

@@ -1,8 +1,11 @@
-"""Render a section's body once per published revision; only its knowledge checks are per learner.
+"""Render section pages: the body once per published revision, the learner's own parts per view.
 
 A section body is the same for every learner except its knowledge checks, which show each
 learner's own answer. So the body is rendered into segments (HTML runs and checks as plain data)
 and cached under the section's live revision id; a page view adds the learner's answers only.
+`render_section_page` is what `SectionPage.serve` calls (a `render_section_page` hook): the gate in
+wagtail_hooks.py hands it the learner's context as an argument; an editor's preview gets a
+neutral one.
 """
 
 from __future__ import annotations
@@ -12,11 +15,16 @@ import json
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .checks import KNOWLEDGE_CHECK, KnowledgeCheck, check_from_block
+from .section_context import LearningContext, preview_context
 
 BODY_CACHE_SECONDS = 24 * 3600
 # Bump when the segment format or a block template changes, so old renderings are not reused.
@@ -106,3 +114,56 @@ def section_body_segments(section, *, preview: bool = False) -> tuple[BodySegmen
         BodySegment(html=mark_safe(segment.html), check=segment.check) if segment.html else segment  # noqa: S308
         for segment in segments
     )
+
+
+SECTION_TEMPLATE = "learning/section_page.html"
+KNOWLEDGE_CHECK_TEMPLATE = "modules/blocks/knowledge_check.html"
+
+
+def _render_check(check: KnowledgeCheck, learning: LearningContext, request, section) -> str:
+    answer = learning.answers.get(check.id)
+    error = learning.check_error if learning.check_error and learning.check_error.block_id == check.id else None
+    selected = set(answer.selected) if answer else set()
+    options = [
+        {"option": option, "index": index, "selected": option.id in selected}
+        for index, option in enumerate(check.options, start=1)
+    ]
+    return get_template(KNOWLEDGE_CHECK_TEMPLATE).render(
+        {
+            "check": check,
+            "options": options,
+            "answer": answer,
+            "chosen": [row["option"] for row in options if row["selected"]],
+            "error": error,
+            "can_answer": learning.can_answer and section.live,
+            "action": reverse("learning:answer_knowledge_check", kwargs={"section_id": section.pk, "block_id": check.id}),
+            "csrf_token": get_token(request) if request is not None else "",
+            "is_tracked": learning.is_tracked,
+        }
+    )
+
+
+def section_body_html(section, learning: LearningContext, request) -> SafeString:
+    """Return the section body: shared blocks from the per-revision cache, checks with the learner's answers."""
+    parts = [
+        _render_check(segment.check, learning, request, section) if segment.check is not None else segment.html
+        for segment in section_body_segments(section, preview=learning.is_preview)
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 - each part is template output, escaped where rendered
+
+
+def render_section_page(section, request, *args, learning=None, **kwargs) -> TemplateResponse:
+    """Return the section page for the learner's context, or with a neutral context in an editor's preview.
+
+    `learning` is the gate's function that records the view and returns the learner's context.
+    """
+    if learning is not None:
+        learning = learning()
+    else:
+        if not getattr(request, "is_preview", False):
+            # Live section views always come through the gate, which passes the learner's context.
+            raise PermissionDenied("Section pages are served through the learning gate.")
+        learning = preview_context(section, request, None)
+    context = {"page": section, "self": section, "request": request, "learning": learning,
+               "body": section_body_html(section, learning, request)}
+    return TemplateResponse(request, SECTION_TEMPLATE, context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from accounts.roles import PracticeRole
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -10,15 +9,17 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
+from wagtail.documents import get_document_model
+
+from accounts.roles import PracticeRole
 from modules.models import ModulePage, SectionPage
 from modules.structure import section_document_ids, section_module
-from wagtail.documents import get_document_model
 
 from . import services
 from .checks import find_check, mark_answer
 from .hooks import record_certificates, record_panels
-from .journey import flash_check_error, remember_untracked_answer, viewer_notice
 from .record_csv import COLUMNS, record_rows
+from .section_context import flash_check_error, remember_untracked_answer, viewer_notice
 from .selectors import (
     Outcome,
     lead_membership,

@@ -2,6 +2,9 @@
 
 Wagtail runs `on_serve_page` hooks only when it serves a live page to a visitor; editors' previews
 go through `serve_preview` instead, so nothing here runs (and nothing is recorded) for a preview.
+For a section, the gate hands the page's renderer (`render_section_page`, registered below and
+called by `SectionPage.serve`) a function that records the view and returns the learner's context,
+as a serve argument: it runs only if every inner hook lets the page be served.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from modules.models import ModuleIndexPage, ModulePage, SectionPage
 from modules.structure import section_module
 
 from . import services
-from .journey import build_context, viewer_notice
+from .rendering import render_section_page
+from .section_context import LearningContext, build_context, viewer_notice
 from .selectors import Outcome, learner_eligibility
 
 GATED_PAGES = (ModuleIndexPage, ModulePage, SectionPage)
@@ -30,17 +34,41 @@ def refusal_response(request, eligibility, *, module: ModulePage | None = None) 
     return TemplateResponse(request, template, context, status=403)
 
 
-def _module_of(page, response=None) -> ModulePage | None:
+def _module_of(page) -> ModulePage | None:
     if isinstance(page, ModulePage):
         return page
     if isinstance(page, SectionPage):
-        # The section page's own context already holds its module; reuse it to save a query.
-        context = getattr(response, "context_data", None) or {}
-        module = context.get("module")
-        if isinstance(module, ModulePage):
-            return module
         return section_module(page)
     return None
+
+
+def _notice(eligibility, user) -> str:
+    membership = eligibility.membership
+    return viewer_notice(
+        eligibility.outcome, user=user, withdrawn_on=membership.practice.withdrawn_on if membership is not None else None
+    )
+
+
+def _section_view(page: SectionPage, request, eligibility):
+    """Return a function that records this section view (if tracked) and returns the learner's context."""
+
+    def learning_for_view() -> LearningContext:
+        module = _module_of(page)
+        access = None
+        if eligibility.is_tracked and module is not None and request.method == "GET":
+            access = services.record_access(membership=eligibility.membership, module=module, section=page)
+        return build_context(
+            page=page, request=request, outcome=eligibility.outcome, module=module,
+            notice=_notice(eligibility, request.user), access=access,
+        )
+
+    return learning_for_view
+
+
+@hooks.register("render_section_page")
+def render_section(page, request, *args, **kwargs):
+    """Render a section page (SectionPage.serve calls this; modules knows nothing of learners)."""
+    return render_section_page(page, request, *args, **kwargs)
 
 
 @hooks.register("on_serve_page")
@@ -65,23 +93,25 @@ def gate_module_pages(serve_next):
             add_never_cache_headers(response)
             return response
 
+        if isinstance(page, SectionPage):
+            serve_kwargs = {**serve_kwargs, "learning": _section_view(page, request, eligibility)}
+            response = serve_next(page, request, serve_args, serve_kwargs)
+            if getattr(response, "status_code", None) == 200:
+                # Each page is personal and each view must reach the server to be counted.
+                add_never_cache_headers(response)
+            return response
+
         response = serve_next(page, request, serve_args, serve_kwargs)
         if getattr(response, "status_code", None) != 200 or not hasattr(response, "context_data"):
             return response
-        module = _module_of(page, response)
+        module = _module_of(page)
         access = None
         if eligibility.is_tracked and module is not None and request.method == "GET":
-            access = services.record_access(
-                membership=eligibility.membership, module=module,
-                section=page if isinstance(page, SectionPage) else None,
-            )
-        membership = eligibility.membership
-        notice = viewer_notice(
-            eligibility.outcome, user=request.user,
-            withdrawn_on=membership.practice.withdrawn_on if membership is not None else None,
-        )
+            access = services.record_access(membership=eligibility.membership, module=module)
+        # The module index and module pages read this through the learning_state tag.
         request.learning = build_context(
-            page=page, request=request, outcome=eligibility.outcome, module=module, notice=notice, access=access
+            page=page, request=request, outcome=eligibility.outcome, module=module,
+            notice=_notice(eligibility, request.user), access=access,
         )
         # Each page is personal and each view must reach the server to be counted.
         add_never_cache_headers(response)

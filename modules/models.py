@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -15,6 +16,7 @@ from accounts.roles import PracticeRole
 
 from .blocks import RICH_TEXT_FEATURES, SectionBodyBlock
 from .forms import ModulePageForm
+from .routing import RestrictionCheckMixin
 
 
 class ModuleKind(models.TextChoices):
@@ -27,7 +29,7 @@ class ModuleKind(models.TextChoices):
 DEFAULT_COMPLETION_THRESHOLD = 80
 
 
-class ModuleIndexPage(Page):
+class ModuleIndexPage(RestrictionCheckMixin, Page):
     """The list of modules at /modules/."""
 
     intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
@@ -46,7 +48,7 @@ class ModuleIndexPage(Page):
         return context
 
 
-class ModulePage(Page):
+class ModulePage(RestrictionCheckMixin, Page):
     """A module: its audience, learning time, completion rule and ordered sections.
 
     Sections are the module's child pages; their order in the page tree is the order learners
@@ -142,7 +144,7 @@ class ModulePage(Page):
         return context
 
 
-class SectionPage(Page):
+class SectionPage(RestrictionCheckMixin, Page):
     """One section of a module; its weight sets its share of the module's content."""
 
     summary = models.TextField(blank=True)
@@ -157,17 +159,20 @@ class SectionPage(Page):
     parent_page_types = ["modules.ModulePage"]
     subpage_types: list[str] = []
 
-    def get_context(self, request, *args, **kwargs):
-        from .selectors import section_neighbours
-        from .structure import section_module
+    def serve(self, request, *args, **kwargs):
+        """Render the section through the app that registered `render_section_page` (learning)."""
+        # modules knows nothing of learners: the app that tracks them renders the page, with the
+        # learner's context its gate passes down the serve chain as an argument.
+        renderers = hooks.get_hooks("render_section_page")
+        if not renderers:
+            raise ImproperlyConfigured("No app registers a render_section_page hook.")
+        return renderers[-1](self, request, *args, **kwargs)
 
-        context = super().get_context(request, *args, **kwargs)
-        module = section_module(self)
-        sections, previous_section, next_section = section_neighbours(self, module)
-        context.update(
-            module=module, sections=sections, previous_section=previous_section, next_section=next_section
-        )
-        return context
+    def serve_preview(self, request, mode_name):
+        """Render an editor's preview through the same renderer, which shows it with a neutral context."""
+        request.is_preview = True
+        request.preview_mode = mode_name
+        return self.serve(request)
 
 
 class ModuleVersion(models.Model):

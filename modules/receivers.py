@@ -1,12 +1,15 @@
-"""Keep cached module structures fresh when editors publish, unpublish, move or delete pages."""
+"""Keep cached module structures and page routes fresh when editors publish, unpublish, move or delete pages."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .models import ModulePage, SectionPage
+from .routing import forget_page_routes, forget_view_restrictions
 from .structure import forget_module_structure, section_module_id
 
 
@@ -41,3 +44,28 @@ def on_section_deleted(sender, instance, **kwargs) -> None:
     module_id = section_module_id(instance)
     if module_id is not None:
         forget_module_structure(module_id)
+
+
+# Routes: a cached route is checked against the page row on every use (modules/routing.py), so
+# these only spare the next view that check. A move changes the paths of the whole subtree.
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(post_delete, sender=Page)
+def on_page_changed_forget_routes(sender, instance, **kwargs) -> None:
+    forget_page_routes(instance.pk)
+
+
+@receiver(post_page_move)
+def on_page_moved_forget_routes(sender, instance, **kwargs) -> None:
+    for page_id in Page.objects.descendant_of(instance, inclusive=True).values_list("pk", flat=True):
+        forget_page_routes(page_id)
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def on_view_restriction_changed(sender, instance, **kwargs) -> None:
+    # Now and after commit: a view between the two would otherwise cache the old answer again.
+    forget_view_restrictions()
+    transaction.on_commit(forget_view_restrictions)

@@ -110,19 +110,11 @@ def test_structure_carries_the_modules_targets_as_numbers():
     assert structure.weights == {info.id: 1 for info in structure.sections}
 
 
-def test_section_context_gives_module_and_neighbours():
+def test_module_context_lists_its_live_sections_in_order():
     module = build_module(sections=3)
     first, second, third = module_sections(module)
-    request = RequestFactory().get(second.url)
+    request = RequestFactory().get(module.url)
 
-    context = second.get_context(request)
-
-    assert context["module"] == module
-    assert [s.pk for s in context["sections"]] == [first.pk, second.pk, third.pk]
-    assert context["previous_section"] == first
-    assert context["next_section"] == third
-    assert first.get_context(request)["previous_section"] is None
-    assert third.get_context(request)["next_section"] is None
     assert [s.pk for s in module.get_context(request)["sections"]] == [first.pk, second.pk, third.pk]
 
 

@@ -1,15 +1,15 @@
-"""What the module pages show a learner: their state, answers and notices, built per request.
+"""The learner's context on a module page: outcome, notice, progress, answers, built per request.
 
-The gate in wagtail_hooks.py builds a LearningContext for each module page it serves and sets it
-on the request as `request.learning`; the page templates read it through the `learning_state`
-template tag, so the modules app never imports learning. Previews get a neutral context.
+The gate in wagtail_hooks.py builds a LearningContext for each module page it serves. A section
+page gets it as an argument of its renderer (learning/rendering.py); the module index and module
+pages still read it through the `learning_state` template tag. Previews get a neutral context.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -19,6 +19,7 @@ from modules.models import ModuleIndexPage, ModulePage, SectionPage
 from modules.selectors import live_modules
 from modules.structure import ModuleStructure, SectionInfo, module_structure, section_module
 
+from .measures import shown_percent
 from .models import SectionStatus
 from .selectors import (
     LearnerModuleState,
@@ -134,7 +135,7 @@ class LearningContext:
 
     @property
     def engagement_whole(self) -> int:
-        return int(self.engagement.to_integral_value(rounding=ROUND_FLOOR))
+        return shown_percent(self.engagement)
 
     @property
     def completion(self):
