@@ -13,6 +13,8 @@ from accounts.roles import PracticeRole
 from modules.models import ModulePage, SectionPage
 from practices.models import Practice
 
+from .measures import VIEW_EVENT_TYPES
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuse bulk updates and deletes; the only deletion path is the withdrawal purge service."""
@@ -50,10 +52,6 @@ class EventType(models.TextChoices):
     KNOWLEDGE_CHECK = "knowledge_check", "Answered a knowledge check"
     RESOURCE_DOWNLOAD = "resource_download", "Downloaded a resource"
     COMPLETION = "completion", "Completed the module"
-
-
-# Page views that count towards accesses (visits) under the 30-minute rule.
-VIEW_EVENT_TYPES = (EventType.MODULE_VIEW, EventType.SECTION_VIEW)
 
 
 class LearningEventQuerySet(AppendOnlyQuerySet):

@@ -8,6 +8,7 @@ from datetime import UTC
 
 from core import csv as safe_csv
 
+from .measures import VISIT_RULE
 from .models import EventType
 
 # (column, description): the record page lists these, so the file and its description agree.
@@ -18,7 +19,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("module_slug", "The module's short name in its web address."),
     ("module_version", "The version of the module you worked on."),
     ("section", "The section's title, if the event was in a section."),
-    ("visit_number", "Which of your visits to the module it belongs to (views less than 30 minutes apart are one visit)."),
+    ("visit_number", f"Which of your visits to the module it belongs to. {VISIT_RULE}"),
     ("practice_ods_code", "Your practice's ODS code at the time."),
     ("practice", "Your practice's name at the time."),
     ("role", "Your role in the practice at the time."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, Subquery
 from django.utils import timezone
@@ -14,6 +14,7 @@ from modules.models import ModulePage
 from modules.structure import ModuleStructure, SectionInfo, module_structure
 from practices.models import Membership, Practice
 
+from .measures import shown_percent
 from .models import (
     VIEW_EVENT_TYPES,
     EventType,
@@ -165,7 +166,8 @@ class ModuleRow:
 
     @property
     def engagement_whole(self) -> int:
-        return int(Decimal(self.engagement).to_integral_value(rounding=ROUND_FLOOR))
+        """Return the engagement as pages show it (measures.shown_percent)."""
+        return shown_percent(self.engagement)
 
 
 def _status(progress: ModuleProgress | None, completion: ModuleCompletion | None) -> str:
@@ -228,7 +230,8 @@ class RecordRow:
 
     @property
     def engagement_whole(self) -> int:
-        return int(Decimal(self.engagement).to_integral_value(rounding=ROUND_FLOOR))
+        """Return the engagement as pages show it (measures.shown_percent)."""
+        return shown_percent(self.engagement)
 
     @property
     def latest_completion(self) -> ModuleCompletion | None:
@@ -319,7 +322,8 @@ class StaffCell:
 
     @property
     def engagement_whole(self) -> int:
-        return int(Decimal(self.engagement).to_integral_value(rounding=ROUND_FLOOR))
+        """Return the engagement as pages show it (measures.shown_percent)."""
+        return shown_percent(self.engagement)
 
 
 @dataclass(frozen=True)

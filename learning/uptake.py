@@ -31,7 +31,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -43,7 +43,15 @@ from django.utils import timezone
 from modules.models import ModuleKind, ModulePage
 from practices.models import Arm, Practice
 
-from .measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS, collection_ends_at
+from .measures import (
+    DEFAULT_WINDOW_WEEKS,
+    MAX_WINDOW_WEEKS,
+    collection_ends_at,
+    days_from_randomisation,
+    utc_midnight,
+    window_ends_at,
+    within_window,
+)
 from .models import LearningEvent, ModuleCompletion, ProtocolDeviation
 
 # Arms in the order reports list them.
@@ -52,11 +60,6 @@ ARM_ORDER = (Arm.IMPLEMENTATION, Arm.CONTROL, Arm.NOT_IN_TRIAL)
 KIND_ORDER = tuple(ModuleKind.values)
 SHARE_PLACES = Decimal("0.0001")
 SPREAD_PLACES = Decimal("0.01")
-
-
-def utc_midnight(day: date) -> datetime:
-    """Return 00:00 UTC at the start of the given date."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -258,18 +261,6 @@ def _between(qs, field_name: str, start: datetime | None, end: datetime | None):
     return qs
 
 
-def _days_from(randomised_on: date | None, moment: datetime | None) -> int | None:
-    if randomised_on is None or moment is None:
-        return None
-    return (moment.astimezone(UTC).date() - randomised_on).days
-
-
-def _within(window_end: datetime | None, moment: datetime | None) -> bool | None:
-    if window_end is None:
-        return None
-    return moment is not None and moment < window_end
-
-
 def _collected_before_withdrawal(practices: list[Practice]):
     """Return a function giving, for a time field, the Q of rows dated after their practice withdrew."""
     cuts = [(p.pk, collection_ends_at(p.withdrawn_on)) for p in practices if p.withdrawn_on is not None]
@@ -366,10 +357,9 @@ def practice_uptake(
         for row in deviations.values("practice_id", "module_id").annotate(n=Count("id")).order_by()
     }
 
-    window = timedelta(weeks=window_weeks)
     result = []
     for practice in practice_list:
-        window_end = utc_midnight(practice.randomised_on) + window if practice.randomised_on else None
+        window_end = window_ends_at(practice.randomised_on, weeks=window_weeks)
         per_module = {}
         for module in modules:
             key = (practice.pk, module.pk)
@@ -386,10 +376,12 @@ def practice_uptake(
                 completers_by_role=dict(sorted(completion.get("by_role", {}).items())),
                 first_access_at=first_access_at,
                 first_completion_at=first_completion_at,
-                first_access_days_from_randomisation=_days_from(practice.randomised_on, first_access_at),
-                first_completion_days_from_randomisation=_days_from(practice.randomised_on, first_completion_at),
-                accessed_within_window=_within(window_end, first_access_at),
-                completed_within_window=_within(window_end, first_completion_at),
+                first_access_days_from_randomisation=days_from_randomisation(practice.randomised_on, first_access_at),
+                first_completion_days_from_randomisation=days_from_randomisation(
+                    practice.randomised_on, first_completion_at
+                ),
+                accessed_within_window=within_window(window_end, first_access_at),
+                completed_within_window=within_window(window_end, first_completion_at),
                 protocol_deviations=deviation_counts.get(key, 0),
             )
         result.append(
