@@ -19,12 +19,12 @@ from modules.models import ModuleIndexPage, ModulePage, SectionPage
 from modules.selectors import live_modules
 from modules.structure import ModuleStructure, SectionInfo, module_structure, section_module
 
+from .access import Outcome
 from .measures import shown_percent
 from .models import SectionStatus
-from .selectors import (
+from .selectors.learner import (
     LearnerModuleState,
     ModuleRow,
-    Outcome,
     latest_attempts,
     learner_module_rows,
     learner_module_state,

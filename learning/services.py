@@ -27,7 +27,7 @@ from .models import (
     SectionProgress,
     SectionStatus,
 )
-from .selectors import answered_check_ids
+from .selectors.learner import answered_check_ids
 from .signals import completion_recorded
 
 

@@ -14,21 +14,17 @@ from wagtail.documents import get_document_model
 from accounts.roles import PracticeRole
 from modules.models import ModulePage, SectionPage
 from modules.structure import section_document_ids, section_module
+from practices.selectors import lead_membership
 
 from . import services
+from .access import Outcome, learner_eligibility
 from .checks import find_check, mark_answer
 from .hooks import record_certificates, record_panels
 from .record_csv import COLUMNS, record_rows
 from .section_context import flash_check_error, remember_untracked_answer, viewer_notice
-from .selectors import (
-    Outcome,
-    lead_membership,
-    learner_eligibility,
-    learner_events,
-    learner_module_state,
-    learner_record,
-    practice_staff_progress,
-)
+from .selectors.learner import learner_module_state
+from .selectors.practice import practice_staff_progress
+from .selectors.record import learner_events, learner_record
 from .wagtail_hooks import refusal_response
 
 

@@ -19,9 +19,9 @@ from modules.models import ModuleIndexPage, ModulePage, SectionPage
 from modules.structure import section_module
 
 from . import services
+from .access import Outcome, learner_eligibility
 from .rendering import render_section_page
 from .section_context import LearningContext, build_context, viewer_notice
-from .selectors import Outcome, learner_eligibility
 
 GATED_PAGES = (ModuleIndexPage, ModulePage, SectionPage)
 

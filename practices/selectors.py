@@ -16,9 +16,9 @@ def current_membership(user, *, on: date | None = None) -> Membership | None:
     return Membership.objects.active(on).filter(user=user).select_related("practice").first()
 
 
-def lead_membership(user) -> Membership | None:
-    """Return the user's current membership if they lead their practice, else None."""
-    membership = current_membership(user)
+def lead_membership(user, *, on: date | None = None) -> Membership | None:
+    """Return the user's membership current on the day (today by default) if they lead their practice, else None."""
+    membership = current_membership(user, on=on)
     return membership if membership is not None and membership.is_lead else None
 
 

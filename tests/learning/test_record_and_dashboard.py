@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from learning import services
 from learning.record_csv import COLUMNS
-from learning.selectors import ModuleStatus, practice_staff_progress
+from learning.selectors.learner import ModuleStatus
+from learning.selectors.practice import practice_staff_progress
 from practices.models import Arm
 
 from .factories import build_module, check_id, check_option_ids, learner, practice, sections_of

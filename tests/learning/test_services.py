@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from learning import services
+from learning.access import Outcome, learner_eligibility
 from learning.models import (
     EventType,
     KnowledgeCheckAttempt,
@@ -19,7 +20,7 @@ from learning.models import (
     ProtocolDeviation,
     SectionProgress,
 )
-from learning.selectors import Outcome, learner_eligibility, learner_module_state
+from learning.selectors.learner import learner_module_state
 from learning.signals import completion_recorded
 from modules.services import record_module_version
 from practices.models import Arm

@@ -44,7 +44,7 @@ from django.core.exceptions import ValidationError
 
 from learning import services
 from learning.models import LearningEvent, ModuleCompletion
-from learning.uptake import arm_summary, practice_uptake, spread, uptake_report
+from learning.selectors.uptake import arm_summary, practice_uptake, spread, uptake_report
 from practices.models import Arm, WithdrawalDataChoice
 from practices.services import start_membership
 
@@ -464,7 +464,7 @@ def test_spread_uses_inclusive_quartiles(values, expected):
 
 
 def test_shares_round_half_up_to_four_places():
-    from learning.uptake import _flag_count
+    from learning.selectors.uptake import _flag_count
 
     # 58 of 72 practices (the full trial's team module): 0.80555... -> 0.8056.
     assert _flag_count([True] * 58 + [False] * 14).share == Decimal("0.8056")

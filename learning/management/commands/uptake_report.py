@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core import csv as safe_csv
 from learning.measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS
-from learning.uptake import ArmSummary, PracticeUptake, UptakeReport, iso_utc, uptake_report
+from learning.selectors.uptake import ArmSummary, PracticeUptake, UptakeReport, iso_utc, uptake_report
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -43,7 +43,7 @@ from django.utils import timezone
 from modules.models import ModuleKind, ModulePage
 from practices.models import Arm, Practice
 
-from .measures import (
+from ..measures import (
     DEFAULT_WINDOW_WEEKS,
     MAX_WINDOW_WEEKS,
     collection_ends_at,
@@ -52,7 +52,7 @@ from .measures import (
     window_ends_at,
     within_window,
 )
-from .models import LearningEvent, ModuleCompletion, ProtocolDeviation
+from ..models import LearningEvent, ModuleCompletion, ProtocolDeviation
 
 # Arms in the order reports list them.
 ARM_ORDER = (Arm.IMPLEMENTATION, Arm.CONTROL, Arm.NOT_IN_TRIAL)
