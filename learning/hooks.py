@@ -1,4 +1,4 @@
-"""Extension points of the learner's record, which apps above learning fill through Wagtail's hooks.
+"""Learning's Wagtail hooks: the extension points of the learner's record, and what learning adds to module pages.
 
 learning never imports the apps that extend it (certificates sits above it). An app registers a
 function in its own `wagtail_hooks.py`, as Wagtail's own hooks are registered:
@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.urls import NoReverseMatch, reverse
 from wagtail import hooks
+
+from modules.hooks import MODULE_PAGE_TEMPLATE, MODULE_RESOURCE_URL
 
 # A function of the learner returning a RecordPanel (or None) shown on the record page, below
 # the modules, in the order the apps are installed.
@@ -43,3 +46,24 @@ def record_certificates(user) -> Iterator:
     """Yield the certificates the learner's completions earned, from every app that issues them."""
     for certificates_for in hooks.get_hooks(LEARNING_RECORD_CERTIFICATES):
         yield from certificates_for(user)
+
+
+# ---- What learning adds to the module pages (extension points modules offers in modules/hooks.py).
+
+LEARNER_TEMPLATES = {"moduleindexpage": "learning/module_index_page.html", "modulepage": "learning/module_page.html"}
+
+
+@hooks.register(MODULE_PAGE_TEMPLATE)
+def learner_module_template(page, request) -> str | None:
+    """Show the module index and module pages with the learner's state in them (learning_tags reads it)."""
+    return LEARNER_TEMPLATES.get(page.specific_class._meta.model_name) if page.specific_class else None
+
+
+@hooks.register(MODULE_RESOURCE_URL)
+def tracked_resource_url(page, document) -> str | None:
+    """Send resource downloads through the view that checks the learner's practice and records them."""
+    try:
+        return reverse("learning:resource_download", kwargs={"section_id": page.pk, "document_id": document.pk})
+    except NoReverseMatch:
+        # A URL map without learning's views (modules on its own): the document's own address.
+        return None

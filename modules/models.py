@@ -16,6 +16,7 @@ from accounts.roles import PracticeRole
 
 from .blocks import RICH_TEXT_FEATURES, SectionBodyBlock
 from .forms import ModulePageForm
+from .hooks import registered_page_template
 from .routing import RestrictionCheckMixin
 
 
@@ -46,6 +47,10 @@ class ModuleIndexPage(RestrictionCheckMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["modules"] = live_modules(self)
         return context
+
+    def get_template(self, request, *args, **kwargs):
+        """Return the template the app that tracks learners registered (modules.hooks), else this page type's own."""
+        return registered_page_template(self, request) or super().get_template(request, *args, **kwargs)
 
 
 class ModulePage(RestrictionCheckMixin, Page):
@@ -142,6 +147,10 @@ class ModulePage(RestrictionCheckMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = module_sections(self)
         return context
+
+    def get_template(self, request, *args, **kwargs):
+        """Return the template the app that tracks learners registered (modules.hooks), else this page type's own."""
+        return registered_page_template(self, request) or super().get_template(request, *args, **kwargs)
 
 
 class SectionPage(RestrictionCheckMixin, Page):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+
+from modules.hooks import resource_url
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def resource_download_url(context, document) -> str:
-    """Return the tracked download URL for a document in the section being shown.
+    """Return the address a resource in the section being shown is downloaded from.
 
-    Falls back to the document's own URL where there is no section in the context (e.g. a block
-    rendered on its own) or no tracking view is installed.
+    An app above modules decides it (learning: its tracked download view, modules.hooks); where
+    there is no section in the context (a block rendered on its own), the document's own address.
     """
     if document is None:
         return ""
@@ -23,8 +24,5 @@ def resource_download_url(context, document) -> str:
         return document.url
     page = context.get("page")
     if page is not None and getattr(page, "pk", None) is not None:
-        try:
-            return reverse("learning:resource_download", kwargs={"section_id": page.pk, "document_id": document.pk})
-        except NoReverseMatch:
-            pass
+        return resource_url(page, document)
     return document.url

@@ -1,0 +1,32 @@
+"""Extension points of the module pages, which apps above modules fill through Wagtail's hooks.
+
+modules knows what a module is, not who is learning it: the app that tracks learners (learning)
+registers these in its own code, and modules never imports it.
+"""
+
+from __future__ import annotations
+
+from wagtail import hooks
+
+# A function (page, request) returning the template to render a module index or module page with,
+# or None to leave it to the next one (and in the end to the page type's own template).
+MODULE_PAGE_TEMPLATE = "module_page_template"
+# A function (page, document) returning the address a section's resource is downloaded from, or
+# None; without one, the document's own address.
+MODULE_RESOURCE_URL = "module_resource_url"
+
+
+def registered_page_template(page, request) -> str | None:
+    """Return the template an app above modules registered for this page, or None."""
+    for template_for in hooks.get_hooks(MODULE_PAGE_TEMPLATE):
+        if name := template_for(page, request):
+            return name
+    return None
+
+
+def resource_url(page, document) -> str:
+    """Return the address a resource in this page is downloaded from."""
+    for url_for in hooks.get_hooks(MODULE_RESOURCE_URL):
+        if url := url_for(page, document):
+            return url
+    return document.url
