@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from wagtail import hooks
 
-from learning.hooks import LEARNING_RECORD_CERTIFICATES, LEARNING_RECORD_PANEL, RecordPanel
+from learning.hooks import (
+    LEARNING_COMPLETION_LINK,
+    LEARNING_RECORD_CERTIFICATES,
+    LEARNING_RECORD_PANEL,
+    Link,
+    RecordPanel,
+)
 
 from .admin_views import CertificateViewSet
 from .selectors import certificates_for_user, reflections_for_user
@@ -37,3 +44,9 @@ def learning_record_reflections_panel(user) -> RecordPanel:
 def learning_record_certificates(user):
     """Name each completion's certificate in the learning record CSV."""
     return certificates_for_user(user).select_related("completion")
+
+
+@hooks.register(LEARNING_COMPLETION_LINK)
+def completion_certificate_link(user, module) -> Link:
+    """Point a learner who has completed a module at their certificates."""
+    return Link(reverse("certificates:mine"), "Get your certificate", " to show your appraiser.")

@@ -8,6 +8,9 @@ function in its own `wagtail_hooks.py`, as Wagtail's own hooks are registered:
 
     @hooks.register(LEARNING_RECORD_CERTIFICATES)
     def certificates_by_completion(user) -> Iterable: ...
+
+    @hooks.register(LEARNING_COMPLETION_LINK)
+    def get_your_certificate(user, module) -> Link | None: ...
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ LEARNING_RECORD_PANEL = "register_learning_record_panel"
 # `module_id`, `completion_id`, `completion.cycle`, `display_code` and `status`, named on each
 # completion's row of the record CSV.
 LEARNING_RECORD_CERTIFICATES = "register_learning_record_certificates"
+# A function (user, module) returning a Link (or None) listed under "What you can do next" on the
+# page that confirms a completion.
+LEARNING_COMPLETION_LINK = "register_learning_completion_link"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,15 @@ class RecordPanel:
 
     template_name: str
     context: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link another app offers on a learning page: its address, its text and any words after it."""
+
+    url: str
+    text: str
+    then: str = ""
 
 
 def record_panels(user) -> list[RecordPanel]:
@@ -46,6 +61,11 @@ def record_certificates(user) -> Iterator:
     """Yield the certificates the learner's completions earned, from every app that issues them."""
     for certificates_for in hooks.get_hooks(LEARNING_RECORD_CERTIFICATES):
         yield from certificates_for(user)
+
+
+def completion_links(user, module) -> list[Link]:
+    """Return the links apps above learning offer once the learner has completed the module."""
+    return [link for link_for in hooks.get_hooks(LEARNING_COMPLETION_LINK) if (link := link_for(user, module)) is not None]
 
 
 # ---- What learning adds to the module pages (extension points modules offers in modules/hooks.py).

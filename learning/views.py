@@ -19,7 +19,7 @@ from practices.selectors import lead_membership
 from . import services
 from .access import Outcome, learner_eligibility
 from .checks import find_check, mark_answer
-from .hooks import record_certificates, record_panels
+from .hooks import completion_links, record_certificates, record_panels
 from .record_csv import COLUMNS, record_rows
 from .section_context import flash_check_error, remember_untracked_answer, viewer_notice
 from .selectors.learner import learner_module_state
@@ -115,7 +115,10 @@ def module_completion(request: HttpRequest, slug: str) -> HttpResponse:
     remaining = [info for info in state.structure.sections if state.section_status.get(info.id) != "completed"]
     response = render(
         request, "learning/completion.html",
-        {"module": module, "state": state, "remaining": remaining, "notice": notice},
+        {
+            "module": module, "state": state, "remaining": remaining, "notice": notice,
+            "next_steps": completion_links(request.user, module),
+        },
     )
     add_never_cache_headers(response)
     return response

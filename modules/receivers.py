@@ -1,13 +1,14 @@
-"""Keep cached module structures and page routes fresh when editors publish, unpublish, move or delete pages."""
+"""Keep cached module structures, page routes and the module index's address fresh when pages change."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from .links import forget_module_index_url
 from .models import ModulePage, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
 from .structure import forget_module_structure, section_module_id
@@ -69,3 +70,15 @@ def on_view_restriction_changed(sender, instance, **kwargs) -> None:
     # Now and after commit: a view between the two would otherwise cache the old answer again.
     forget_view_restrictions()
     transaction.on_commit(forget_view_restrictions)
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(post_page_move)
+@receiver(post_delete, sender=Page)
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def on_page_or_site_changed_forget_index_url(sender, instance, **kwargs) -> None:
+    # Any page: the index's own address changes with its ancestors' slugs and moves.
+    forget_module_index_url()
+    transaction.on_commit(forget_module_index_url)

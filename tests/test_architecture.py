@@ -210,6 +210,38 @@ def test_the_reader_sees_every_kind_of_reference(tmp_path: Path) -> None:
     assert found == {("shell", 1), ("learning", 1), ("learning", 2), ("certificates", 2)}
 
 
+HARD_CODED_LINK = re.compile(r"""(?:href|action|src)=["'](/[^"']*)["']""")
+REDIRECTING_CALLS = {"redirect", "HttpResponseRedirect", "redirect_to_login"}
+
+
+def hard_coded_links() -> Iterator[str]:
+    """Yield each internal address written out in a template or handed to a redirect in Python."""
+    folders = [ROOT / "templates", *(ROOT / app / "templates" for app in APPS)]
+    for folder in folders:
+        for path in sorted(folder.rglob("*.html")) if folder.is_dir() else ():
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                for match in HARD_CODED_LINK.finditer(line):
+                    if match.group(1) != "/":  # the site's root is the one fixed address
+                        yield f"{path.relative_to(ROOT)}:{number}: {match.group(1)}"
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                    func = node.func
+                    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    value = node.args[0].value
+                    if called in REDIRECTING_CALLS and isinstance(value, str) and value.startswith("/") and value != "/":
+                        yield f"{path.relative_to(ROOT)}:{node.lineno}: {called}({value!r})"
+
+
+def test_internal_links_are_reversed_not_written_out() -> None:
+    """Every internal link goes through {% url %}, reverse() or a page's own URL, so moving a route moves its links."""
+    found = list(hard_coded_links())
+    assert not found, "Internal addresses written out:\n" + "\n".join(found)
+
+
 @pytest.mark.parametrize(
     ("app", "target", "against"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from modules.hooks import resource_url
+from modules.links import module_index_url as _module_index_url
 
 register = template.Library()
 
@@ -26,3 +27,9 @@ def resource_download_url(context, document) -> str:
     if page is not None and getattr(page, "pk", None) is not None:
         return resource_url(page, document)
     return document.url
+
+
+@register.simple_tag
+def module_index_url() -> str:
+    """Return the module list's address, for links to it from any page."""
+    return _module_index_url()
