@@ -110,6 +110,7 @@ def test_a_learner_just_below_the_threshold_sees_the_same_figure_below_it_on_eve
     }
     assert shown == dict.fromkeys(shown, "79")
     assert "To complete it, work through at least 80% of the module." in completion_page
+    assert "Work through at least 80% of the module<" in module_page
 
 
 @pytest.mark.django_db
