@@ -114,7 +114,7 @@ def seed(*, learners: int, module_slug: str) -> Setup:
     from django.core.management import call_command
     from django.test import Client
 
-    from modules.demo import seed_demo_modules
+    from demo.modules import seed_demo_modules
     from modules.models import ModulePage, SectionPage
     from practices.models import Arm, Practice
     from practices.services import start_membership

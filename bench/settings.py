@@ -18,7 +18,7 @@ SECRET_KEY = "bench-only-" + "x" * 60  # noqa: S105  (throwaway database, loopba
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "bench.urls"
 # The reference page type (bench.models.PlainPage) lives in the bench app, never in the product.
-INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+INSTALLED_APPS = [*INSTALLED_APPS, "bench", "demo"]
 DEMO_DATA_ALLOWED = True
 RESEARCH_PSEUDONYM_KEY = "bench-only-pseudonym-key-0123456789abcdef"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, INSTALLED_APPS
 
 DEBUG = True
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+# Demonstration data (seed_demo) lives in its own app, installed here and in the test settings
+# (which build on these) only: production never loads its code, commands or published passwords.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 DEMO_DATA_ALLOWED = True
 RESEARCH_PSEUDONYM_KEY = os.environ.get("RESEARCH_PSEUDONYM_KEY") or "dev-only-pseudonym-key"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -110,10 +110,14 @@ def test_production_refuses_to_start_with_missing_or_weak_settings(overrides, me
     assert message in result.stderr
 
 
-def test_production_never_allows_demo_data():
+def test_production_never_installs_demo_data():
     result = run_manage(production_env(), "seed_demo")
     assert result.returncode != 0
-    assert "DEMO_DATA_ALLOWED is off" in result.stderr
+    assert "Unknown command: 'seed_demo'" in result.stderr
+    installed = run_manage(
+        production_env(), "shell", "--no-imports", "-c", "from django.apps import apps; print(apps.is_installed('demo'))"
+    )
+    assert installed.stdout.strip() == "False", installed.stderr
 
 
 def test_wagtail_background_tasks_run_in_process_in_every_environment():

@@ -16,12 +16,11 @@ from typing import IO
 
 from django.db import transaction
 
+from learning import services
+from learning.checks import find_check
+from learning.models import LearningEvent, ProtocolDeviation
 from modules.models import ModulePage, SectionPage
 from practices.models import Arm, Membership
-
-from . import services
-from .checks import find_check
-from .models import LearningEvent, ProtocolDeviation
 
 TEAM, IN_DEPTH = "team", "in-depth"
 # Practices not in the trial have no randomisation date; their activity starts from here.
@@ -41,7 +40,7 @@ class Plan:
     download: bool = False
 
 
-# By email, for the demo people content.demo creates; anyone else follows DEFAULT_PLANS in turn.
+# By email, for the demo people demo.accounts creates; anyone else follows DEFAULT_PLANS in turn.
 PLANS: dict[str, tuple[Plan, ...]] = {
     "learner@example.org": (Plan(TEAM, 4), Plan(IN_DEPTH, 30, sections=3, wrong_first=True)),
     "lead@example.org": (Plan(TEAM, 3, download=True),),

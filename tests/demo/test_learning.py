@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from learning.demo import seed_demo_learning
+from demo.learning import seed_demo_learning
 from learning.models import EventType, LearningEvent, ModuleCompletion, ProtocolDeviation
 from practices.models import Arm, Practice
 
@@ -21,8 +21,8 @@ def test_nothing_is_seeded_without_the_demo_modules():
 
 
 def test_the_demo_activity_is_realistic_and_seeded_once():
-    from content.demo import seed_demo_accounts
-    from modules.demo import seed_demo_modules
+    from demo.accounts import seed_demo_accounts
+    from demo.modules import seed_demo_modules
 
     seed_demo_accounts()
     seed_demo_modules()

@@ -12,13 +12,12 @@ from wagtail.documents import get_document_model
 from wagtail.models import Collection, Page, Revision
 
 from accounts.roles import PracticeRole
-from modules import demo_content
-from modules.demo import _ID_NAMESPACE, seed_demo_modules
+from demo import module_content as demo_content
+from demo.modules import _ID_NAMESPACE, seed_demo_modules
 from modules.models import ModuleIndexPage, ModulePage, ModuleVersion
 from modules.resources import MODULE_RESOURCES_COLLECTION
 from modules.selectors import current_version, knowledge_checks, module_sections
-
-from .factories import home_page
+from tests.modules.factories import home_page
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +138,7 @@ def test_the_action_plan_is_a_watermarked_pdf_document(seeded):
     assert document.file_size > 1000
     with document.open_file() as handle:
         assert handle.read(5) == b"%PDF-"
-    source = render_to_string("modules/demo/asthma_action_plan.html", {"plan": demo_content.ACTION_PLAN_DOCUMENT})
+    source = render_to_string("demo/asthma_action_plan.html", {"plan": demo_content.ACTION_PLAN_DOCUMENT})
     assert source.count("Demonstration material") >= 3
 
 

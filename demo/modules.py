@@ -16,10 +16,11 @@ from django.template.loader import render_to_string
 from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
-from . import demo_content
-from .blocks import SectionBodyBlock
-from .models import ModuleIndexPage, ModulePage, SectionPage
-from .resources import module_resources_collection
+from modules.blocks import SectionBodyBlock
+from modules.models import ModuleIndexPage, ModulePage, SectionPage
+from modules.resources import module_resources_collection
+
+from . import module_content as demo_content
 
 # Block ids are derived from the content's place in the demo, so every fresh database gives
 # the demo's knowledge checks and options the same stable ids.
@@ -96,7 +97,7 @@ def _ensure_action_plan_document() -> int:
         return existing.pk
     from weasyprint import HTML  # Imported here: WeasyPrint is slow to import and only needed once.
 
-    html = render_to_string("modules/demo/asthma_action_plan.html", {"plan": spec})
+    html = render_to_string("demo/asthma_action_plan.html", {"plan": spec})
     pdf = HTML(string=html).write_pdf()
     document = Document(title=spec["title"], collection=collection)
     document.file.save(spec["filename"], ContentFile(pdf), save=False)

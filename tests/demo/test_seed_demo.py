@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from accounts.roles import ALL_GROUPS, STAFF_GROUPS
-from content.demo import DEMO_PASSWORD, ROLE_ACCOUNTS, seed_demo_accounts
+from demo.accounts import DEMO_PASSWORD, ROLE_ACCOUNTS, seed_demo_accounts
 from practices.models import Arm, Membership, Practice
 
 pytestmark = pytest.mark.django_db

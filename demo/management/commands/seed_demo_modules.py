@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from modules.demo import seed_demo_modules
+from demo.modules import seed_demo_modules
 
 
 class Command(BaseCommand):
