@@ -17,7 +17,7 @@ from typing import IO
 from django.db import transaction
 
 from learning import services
-from learning.checks import find_check
+from learning.marking import find_check
 from learning.models import LearningEvent, ProtocolDeviation
 from modules.models import ModulePage, SectionPage
 from practices.models import Arm, Membership

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .checks import KNOWLEDGE_CHECK, KnowledgeCheck, check_from_block
+from .marking import KNOWLEDGE_CHECK, KnowledgeCheck, check_from_block
 from .section_context import LearningContext, preview_context
 
 BODY_CACHE_SECONDS = 24 * 3600

@@ -16,7 +16,7 @@ from modules.structure import ModuleStructure, module_structure, section_module
 from practices.models import Membership
 
 from . import measures
-from .checks import find_check, mark_answer
+from .marking import find_check, mark_answer
 from .models import (
     EventType,
     KnowledgeCheckAttempt,

@@ -18,8 +18,8 @@ from practices.selectors import lead_membership
 
 from . import services
 from .access import Outcome, learner_eligibility
-from .checks import find_check, mark_answer
 from .hooks import completion_links, record_certificates, record_panels
+from .marking import find_check, mark_answer
 from .record_csv import COLUMNS, record_rows
 from .section_context import flash_check_error, remember_untracked_answer, viewer_notice
 from .selectors.learner import learner_module_state

@@ -6,4 +6,4 @@ class ModulesConfig(AppConfig):
     verbose_name = "Learning modules"
 
     def ready(self) -> None:
-        from . import receivers, signals  # noqa: F401
+        from . import receivers  # noqa: F401  (module versions and cache freshness)

@@ -1,16 +1,23 @@
-"""Keep cached module structures, page routes and the module index's address fresh when pages change."""
+"""Receivers for Wagtail's page signals: number module versions, and keep caches fresh.
+
+Publishing that changes what learners see records a new module version (after commit); cached
+module structures, page routes and the module index's address are dropped when pages change.
+"""
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageLogEntry, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .links import forget_module_index_url
 from .models import ModulePage, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
+from .services import record_module_version
 from .structure import forget_module_structure, section_module_id
 
 
@@ -82,3 +89,51 @@ def on_page_or_site_changed_forget_index_url(sender, instance, **kwargs) -> None
     # Any page: the index's own address changes with its ancestors' slugs and moves.
     forget_module_index_url()
     transaction.on_commit(forget_module_index_url)
+
+
+# ---- Module versions: a publish that changes what learners see numbers a new version.
+
+
+def _versioned_module_id(page: Page) -> int | None:
+    if isinstance(page, ModulePage):
+        return page.pk
+    if isinstance(page, SectionPage):
+        return section_module_id(page)
+    return None
+
+
+def _record_version(*, module_id: int, page_id: int, revision_id: int | None) -> None:
+    module = ModulePage.objects.filter(pk=module_id).first()
+    if module is None:
+        return
+    publisher = None
+    if revision_id is not None:
+        # The publish log entry names who published (an approver, say), unlike the revision,
+        # which names who wrote it.
+        entry = (
+            PageLogEntry.objects.filter(page_id=page_id, revision_id=revision_id, action__startswith="wagtail.publish")
+            .select_related("user")
+            .order_by("-timestamp")
+            .first()
+        )
+        publisher = entry.user if entry else None
+    record_module_version(module=module, published_by=publisher)
+
+
+def _schedule_version(page: Page, revision_id: int | None) -> None:
+    module_id = _versioned_module_id(page.specific)
+    if module_id is None:
+        return
+    # After commit: a publish rolled back records nothing, and several pages published in one
+    # transaction (e.g. a whole module) become one version.
+    transaction.on_commit(partial(_record_version, module_id=module_id, page_id=page.pk, revision_id=revision_id))
+
+
+@receiver(page_published)
+def on_page_published_record_version(sender, instance, revision, **kwargs) -> None:
+    _schedule_version(instance, revision.pk if revision is not None else None)
+
+
+@receiver(page_unpublished)
+def on_page_unpublished_record_version(sender, instance, **kwargs) -> None:
+    _schedule_version(instance, None)
