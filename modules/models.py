@@ -9,7 +9,7 @@ from django.db import models
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 
 from accounts.roles import PracticeRole
@@ -37,9 +37,14 @@ class ModuleIndexPage(RestrictionCheckMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
-    parent_page_types = ["content.HomePage"]
     subpage_types = ["modules.ModulePage"]
     max_count = 1
+
+    @classmethod
+    def can_exist_under(cls, parent) -> bool:
+        """Allow the module index only directly under a site's home page (its root page), never elsewhere."""
+        # Said without naming the home page's type: that belongs to the site shell (content), above modules.
+        return super().can_exist_under(parent) and Site.objects.filter(root_page_id=parent.pk).exists()
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import live_modules

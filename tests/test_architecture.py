@@ -56,6 +56,8 @@ LOAD = re.compile(r"\{%-?\s*load\s+(.+?)\s*-?%\}")
 TEMPLATE_REF = re.compile(r"\{%-?\s*(?:extends|include)\s+[\"']([^\"']+)[\"']")
 URL_TAG = re.compile(r"\{%-?\s*url\s+[\"']([^\"']+)[\"']")
 REVERSING_CALLS = {"reverse", "reverse_lazy", "redirect", "resolve_url"}
+# A lazy model reference such as "content.HomePage" (parent_page_types, a ForeignKey's "app.Model").
+MODEL_LABEL = re.compile(r"^([a-z_]+)\.[A-Z]\w*$")
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def _template_library_index() -> dict[str, str]:
 
 
 def python_references(path: Path, source: str) -> Iterator[Reference]:
-    """Yield the apps a Python file imports or reverses URL names of."""
+    """Yield the apps a Python file imports, names models of ("app.Model") or reverses URL names of."""
     tree = ast.parse(path.read_text(), filename=source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -114,6 +116,9 @@ def python_references(path: Path, source: str) -> Iterator[Reference]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if app := _app_of_module(node.module):
                 yield Reference(source, node.lineno, app, f"from {node.module} import ...")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (label := MODEL_LABEL.match(node.value)):
+            if app := _app_of_module(label.group(1)):
+                yield Reference(source, node.lineno, app, f"model label {node.value!r}")
         elif isinstance(node, ast.Call):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
@@ -190,13 +195,14 @@ def test_the_reader_sees_every_kind_of_reference(tmp_path: Path) -> None:
     module = tmp_path / "probe.py"
     module.write_text(
         "from learning import services\nimport certificates.models\n"
-        "from django.urls import reverse\nURL = reverse('learning:record')\n"
+        "from django.urls import reverse\nURL = reverse('learning:record')\nPARENTS = ['content.HomePage']\n"
     )
     found = {(r.target_app, r.what) for r in python_references(module, "modules/probe.py")}
     assert found == {
         ("learning", "from learning import ..."),
         ("certificates", "import certificates.models"),
         ("learning", "reverse('learning:record')"),
+        ("content", "model label 'content.HomePage'"),
     }
     template = tmp_path / "probe.html"
     template.write_text(

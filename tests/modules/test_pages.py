@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from wagtail.models import Page
 
 from content.models import HomePage, StandardPage
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
@@ -27,7 +28,9 @@ def test_page_types_nest_index_module_section_only():
     section = module_sections(module)[0]
 
     assert isinstance(home, HomePage)
-    assert ModuleIndexPage.allowed_parent_page_models() == [HomePage]
+    # The module index sits directly under a site's home page, not at the tree's root.
+    assert ModuleIndexPage.can_exist_under(home)
+    assert not ModuleIndexPage.can_exist_under(Page.get_first_root_node())
     assert ModulePage.allowed_parent_page_models() == [ModuleIndexPage]
     assert SectionPage.allowed_parent_page_models() == [ModulePage]
     assert ModuleIndexPage.allowed_subpage_models() == [ModulePage]
