@@ -54,17 +54,6 @@ class SafeWriter:
             self.writerow(row)
 
 
-class SafeDictWriter(csv.DictWriter):
-    """A csv.DictWriter whose values are neutralised before they are written."""
-
-    def writerow(self, rowdict):
-        return super().writerow({key: safe_cell(value) for key, value in rowdict.items()})
-
-    def writerows(self, rowdicts):
-        for rowdict in rowdicts:
-            self.writerow(rowdict)
-
-
 def writer(stream: Any, **kwargs: Any) -> SafeWriter:
     """Return a CSV writer on the stream that neutralises formula cells (csv.writer's arguments)."""
     return SafeWriter(stream, **kwargs)

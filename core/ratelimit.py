@@ -46,11 +46,6 @@ class Decision:
     retry_after: int = 0
 
 
-def client_ip(request: HttpRequest) -> str:
-    """Return the client address every limit is keyed on (behind trusted proxies, the forwarded one)."""
-    return engine.get_ip(request)
-
-
 def hit(
     request: HttpRequest, *, action: str, rates: str | None = None, key: str | None = None, user=None
 ) -> Decision:

@@ -22,14 +22,6 @@ def lead_membership(user, *, on: date | None = None) -> Membership | None:
     return membership if membership is not None and membership.is_lead else None
 
 
-def practice_members(practice: Practice, *, on: date | None = None) -> QuerySet[Membership]:
-    """Return the practice's current memberships with their users, by surname."""
-    return (
-        Membership.objects.active(on).filter(practice=practice).select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__email")
-    )
-
-
 def membership_history(user) -> QuerySet[Membership]:
     """Return every membership the user has had, newest first."""
     return Membership.objects.filter(user=user).select_related("practice").order_by("-started_on", "-pk")
