@@ -114,6 +114,8 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
 class SignupView(AllauthSignupView):
     """allauth's sign-up, which joins the practice of an invitation link opened in this session."""
 
+    template_name = "practices/signup.html"
+
     def pending_invitation(self):
         return selectors.usable_invitation(self.request.session.get(PENDING_INVITATION_SESSION_KEY, ""))
 
