@@ -28,6 +28,7 @@ from .selectors.learner import (
     latest_attempts,
     learner_module_rows,
     learner_module_state,
+    learner_section_state,
 )
 
 PREVIEW = "preview"
@@ -227,27 +228,46 @@ def build_context(
     if module is None:
         return LearningContext(outcome=outcome, notice=notice)
     structure = access.structure if access is not None and access.structure is not None else module_structure(module)
-    state = None
-    if outcome != PREVIEW:
-        progress = access.progress if access is not None else None
-        state = learner_module_state(user, module, structure=structure, progress=progress)
-    context = LearningContext(outcome=outcome, notice=notice, module=module, structure=structure, state=state)
-    if isinstance(page, SectionPage):
-        context.section_id = page.pk
+    if not isinstance(page, SectionPage):
+        state = None
+        if outcome != PREVIEW:
+            progress = access.progress if access is not None else None
+            state = learner_module_state(user, module, structure=structure, progress=progress)
+        return LearningContext(outcome=outcome, notice=notice, module=module, structure=structure, state=state)
+
+    context = LearningContext(outcome=outcome, notice=notice, module=module, structure=structure, section_id=page.pk)
+    if outcome == PREVIEW:
+        return context
+    # Recording the view read the learner's state and returns it as it stands after the view;
+    # without a recorded view it is one query here.
+    seen = access.state if access is not None and access.state is not None else None
+    if seen is None and access is None:
+        seen = learner_section_state(user, module, section_id=page.pk, structure=structure)
+    if seen is not None:
+        context.state = seen.module
+        latest = seen.latest
+    else:
+        # The view was recorded under the progress row's lock (another tab changed it meanwhile).
+        context.state = learner_module_state(user, module, structure=structure, progress=access.progress)
+        latest = None
+    if outcome == Outcome.TRACKED:
         info = structure.section(page.pk)
-        if outcome == Outcome.TRACKED:
-            if info is not None and info.check_ids:
-                context.answers = {
-                    block_id: CheckAnswer(
-                        selected=tuple(attempt.selected_option_ids), is_correct=attempt.is_correct,
-                        attempted_at=attempt.attempted_at,
-                    )
+        if info is not None and info.check_ids:
+            if latest is None:
+                latest = {
+                    block_id: attempt
                     for block_id, attempt in latest_attempts(user, module_id=module.pk, section_id=page.pk).items()
                 }
-        elif outcome != PREVIEW:
-            context.answers = _session_answers(request, page.pk)
-        if outcome != PREVIEW:
-            context.check_error = _pop_check_error(request, page.pk)
+            context.answers = {
+                block_id: CheckAnswer(
+                    selected=tuple(attempt.selected_option_ids), is_correct=attempt.is_correct,
+                    attempted_at=attempt.attempted_at,
+                )
+                for block_id, attempt in latest.items()
+            }
+    else:
+        context.answers = _session_answers(request, page.pk)
+    context.check_error = _pop_check_error(request, page.pk)
     return context
 
 

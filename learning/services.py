@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from modules.models import ModulePage, SectionPage
@@ -27,7 +27,7 @@ from .models import (
     SectionProgress,
     SectionStatus,
 )
-from .selectors.learner import answered_check_ids
+from .selectors.learner import LearnerModuleState, LearnerSectionState, answered_check_ids, learner_section_state
 from .signals import completion_recorded
 
 
@@ -173,23 +173,173 @@ def _complete_if_due(
 
 @dataclass(frozen=True)
 class AccessResult:
-    """What recording a page view produced."""
+    """What recording a page view produced, and the learner's state after it."""
 
     event: LearningEvent
     progress: ModuleProgress
     completion: ModuleCompletion | None
     structure: ModuleStructure | None = None
+    # The learner's state in the module after this view, when the view was recorded from it
+    # (the page shows it without reading it again); None after the locking path.
+    state: LearnerSectionState | None = None
 
 
-@transaction.atomic
 def record_access(
     *, membership: Membership, module: ModulePage, section: SectionPage | None = None, at: datetime | None = None
 ) -> AccessResult:
-    """Append a page-view event and advance the learner's progress in the module."""
+    """Append a page-view event and advance the learner's progress in the module.
+
+    One read of the learner's state, one conditional UPDATE of their progress row (which also
+    locks it), one INSERT of the event, and a write of the section's row only when its status
+    changes. If another request changed the progress row in between, the UPDATE matches nothing
+    and the view is recorded again under the row lock (`_record_access_locked`), so concurrent
+    views still count visits and engagement exactly once.
+    """
     at = at or timezone.now()
     _check_collectable(membership, at)
-    user = membership.user
+    return _record_access(membership=membership, module=module, section=section, at=at)
+
+
+# One transaction and no savepoint inside it (a page view is a handful of statements, and each
+# savepoint would add two round trips); a savepoint only when the caller has a transaction open.
+@transaction.atomic
+def _record_access(*, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime) -> AccessResult:
     structure = module_structure(module)
+    state = learner_section_state(
+        membership.user, module, section_id=section.pk if section else 0, structure=structure
+    )
+    result = _record_access_from_state(
+        membership=membership, module=module, section=section, structure=structure, state=state, at=at
+    )
+    if result is None:
+        result = _record_access_locked(membership=membership, module=module, section=section, structure=structure, at=at)
+    return result
+
+
+def _insert_progress(row: ModuleProgress) -> int | None:
+    """Insert the learner's first progress row unless one exists; return its id, or None if one did."""
+    # INSERT ... ON CONFLICT DO NOTHING RETURNING (PostgreSQL, SQLite 3.35+): the ORM's create()
+    # would need a savepoint to survive losing the race to another tab.
+    meta = ModuleProgress._meta
+    names = ["user", "module", "cycle", "started_at", "last_viewed_at", "visit_count", "engagement_percent", "last_section"]
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    # Names come from the model's own metadata; values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING {}".format(  # noqa: S608
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)),
+        quote(meta.pk.column),
+    )
+    params = [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone()
+    return inserted[0] if inserted else None
+
+
+def _record_access_from_state(
+    *,
+    membership: Membership,
+    module: ModulePage,
+    section: SectionPage | None,
+    structure: ModuleStructure,
+    state: LearnerSectionState,
+    at: datetime,
+) -> AccessResult | None:
+    """Record the view from the state read just before; return None if the progress row moved meanwhile."""
+    before = state.module.progress
+    statuses = dict(state.module.section_status)
+    info = structure.section(section.pk) if section is not None else None
+    section_write = None
+    if info is not None:
+        undertaken = measures.section_undertaken(viewed=True, check_ids=info.check_ids, answered_check_ids=state.answered)
+        status = statuses.get(info.id)
+        if status is None:
+            section_write = "create"
+        elif undertaken and status != SectionStatus.COMPLETED:
+            section_write = "complete"
+        if section_write:
+            statuses[info.id] = SectionStatus.COMPLETED if undertaken else SectionStatus.VIEWED
+
+    if before is None:
+        progress = ModuleProgress(
+            user_id=membership.user_id, module=module, cycle=1, started_at=at, last_viewed_at=at, visit_count=1,
+            last_section_id=section.pk if section is not None else None, engagement_percent=Decimal("0.00"),
+        )
+    else:
+        previous = before.last_viewed_at if before.visit_count else None
+        progress = ModuleProgress(
+            id=before.pk, user_id=before.user_id, module=module, cycle=before.cycle, started_at=before.started_at,
+            last_viewed_at=max(before.last_viewed_at, at),
+            visit_count=before.visit_count + (1 if measures.starts_new_visit(previous, at) else 0),
+            last_section_id=section.pk if section is not None else before.last_section_id,
+            engagement_percent=before.engagement_percent,
+        )
+    if section_write:
+        completed = [section_id for section_id, status in statuses.items() if status == SectionStatus.COMPLETED]
+        progress.engagement_percent = measures.engagement_percent(structure.weights, completed)
+
+    if before is None:
+        progress.pk = _insert_progress(progress)
+        if progress.pk is None:
+            return None
+    else:
+        # Compare-and-set: matches only if nobody changed the row since it was read, and takes
+        # its lock until commit, so everything below is written by this request alone.
+        updated = ModuleProgress.objects.filter(
+            pk=before.pk, visit_count=before.visit_count, last_viewed_at=before.last_viewed_at,
+            engagement_percent=before.engagement_percent, last_section_id=before.last_section_id,
+        ).update(
+            visit_count=progress.visit_count, last_viewed_at=progress.last_viewed_at,
+            last_section_id=progress.last_section_id, engagement_percent=progress.engagement_percent,
+        )
+        if not updated:
+            return None
+    progress._state.adding = False
+    progress._state.db = ModuleProgress.objects.db
+
+    event = _append_event(
+        membership=membership, module=module, section=section, structure=structure,
+        event_type=EventType.SECTION_VIEW if section else EventType.MODULE_VIEW,
+        at=at, visit_number=progress.visit_count,
+    )
+    completion = None
+    if section_write == "create":
+        undertaken = statuses[info.id] == SectionStatus.COMPLETED
+        SectionProgress.objects.bulk_create(
+            [
+                SectionProgress(
+                    user_id=progress.user_id, module_id=progress.module_id, section_id=info.id, cycle=progress.cycle,
+                    status=statuses[info.id], first_viewed_at=at, completed_at=at if undertaken else None,
+                    module_version=structure.version,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    elif section_write == "complete":
+        SectionProgress.objects.filter(
+            user_id=progress.user_id, section_id=info.id, cycle=progress.cycle
+        ).exclude(status=SectionStatus.COMPLETED).update(
+            status=SectionStatus.COMPLETED, completed_at=at, module_version=structure.version
+        )
+    if section_write and state.module.completion is None:
+        completion = _complete_if_due(
+            membership=membership, module=module, progress=progress, structure=structure, correct=state.correct, at=at
+        )
+    after = LearnerSectionState(
+        module=LearnerModuleState(
+            structure=structure, progress=progress, section_status=statuses,
+            completion=completion or state.module.completion,
+        ),
+        answered=state.answered, correct=state.correct, latest=state.latest,
+    )
+    return AccessResult(event=event, progress=progress, completion=completion, structure=structure, state=after)
+
+
+def _record_access_locked(
+    *, membership: Membership, module: ModulePage, section: SectionPage | None, structure: ModuleStructure, at: datetime
+) -> AccessResult:
+    """Record the view under the progress row's lock (when another request changed the row meanwhile)."""
+    user = membership.user
     progress = _lock_progress(user=user, module=module, at=at)
     previous = progress.last_viewed_at if progress.visit_count else None
     if measures.starts_new_visit(previous, at):

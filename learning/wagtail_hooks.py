@@ -16,7 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from wagtail import hooks
 
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
-from modules.structure import section_module
+from modules.structure import cached_section_module
 
 from . import services
 from .access import Outcome, learner_eligibility
@@ -38,7 +38,7 @@ def _module_of(page) -> ModulePage | None:
     if isinstance(page, ModulePage):
         return page
     if isinstance(page, SectionPage):
-        return section_module(page)
+        return cached_section_module(page)
     return None
 
 

@@ -77,6 +77,10 @@ def record_module_version(*, module: ModulePage, published_by: User | None = Non
         return latest
     revisions = {str(state["pk"]): state["live_revision_id"]}
     revisions.update({str(row["pk"]): row["live_revision_id"] for row in sections})
+    # The current version number is cached with the module's structure (modules/structure.py):
+    # forget it now for this transaction and again after commit for everyone else.
+    _forget_structure(module.pk)
+    transaction.on_commit(lambda: _forget_structure(module.pk))
     return ModuleVersion.objects.create(
         module_id=module.pk,
         number=(latest.number if latest else 0) + 1,
@@ -99,6 +103,12 @@ def sync_module_versions() -> list[ModuleVersion]:
         if version is not None:
             recorded.append(version)
     return recorded
+
+
+def _forget_structure(module_id: int) -> None:
+    from .structure import forget_module_structure  # structure reads versions through this module
+
+    forget_module_structure(module_id)
 
 
 def current_version_number(module: ModulePage) -> int:

@@ -182,12 +182,55 @@ def forget_module_structure(module_id: int) -> None:
         cache.set(key, 1, None)
 
 
+def _generation(module_id: int) -> int:
+    return cache.get(_generation_key(module_id), 0)
+
+
+def current_module_version(module: ModulePage) -> int:
+    """Return the module's current version number, cached until its structure is next forgotten."""
+    # The generation is read before the database, so a version recorded in between (which
+    # forgets the structure after its commit) leaves this entry already stale.
+    generation = _generation(module.pk)
+    key = f"modules:version:{STRUCTURE_FORMAT}:{module.pk}"
+    entry = cache.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    version = current_version_number(module)
+    cache.set(key, (generation, version), STRUCTURE_CACHE_SECONDS)
+    return version
+
+
+def cached_section_module(section: Page) -> ModulePage | None:
+    """Return the module a section belongs to, cached with the module's structure (no query when warm).
+
+    The entry is keyed by the module's tree path (the section's path names it) and holds the
+    module's generation, so publishing, unpublishing, moving or deleting the module or any of its
+    sections (forget_module_structure) makes it stale.
+    """
+    key = f"modules:module-at:{STRUCTURE_FORMAT}:{_module_path(section)}"
+    entry = cache.get(key)
+    if entry is not None:
+        module_id, generation, module = entry
+        if _generation(module_id) == generation:
+            return module
+    module_id = section_module_id(section)
+    if module_id is None:
+        return None
+    # The generation is read before the module's row, so a change committed in between leaves
+    # this entry already stale rather than holding old fields under a new generation.
+    generation = _generation(module_id)
+    module = ModulePage.objects.filter(pk=module_id).first()
+    if module is not None:
+        cache.set(key, (module.pk, generation, module), STRUCTURE_CACHE_SECONDS)
+    return module
+
+
 def module_structure(module: ModulePage, *, version: int | None = None) -> ModuleStructure:
     """Return the module's structure at its current version, cached per version."""
-    version = version if version is not None else current_version_number(module)
+    version = version if version is not None else current_module_version(module)
     # The generation changes whenever the module or a section is published, unpublished, moved or
     # deleted, so slugs, order and titles never go stale even when the version number stays.
-    generation = cache.get(_generation_key(module.pk), 0)
+    generation = _generation(module.pk)
     targets = completion_targets(module)
     key = (
         f"modules:structure:{STRUCTURE_FORMAT}:{module.pk}:{version}:{generation}:"

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db.models import Max, Subquery
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    F,
+    Max,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from modules.models import ModulePage
 from modules.structure import ModuleStructure, SectionInfo, module_structure
@@ -145,3 +159,142 @@ def learner_module_rows(user, modules: list[ModulePage]) -> list[ModuleRow]:
             )
         )
     return rows
+
+
+# --- The learner's state around one section, in one query -------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LatestAnswer:
+    """The learner's latest attempt at one knowledge check (what the section page shows)."""
+
+    block_id: str
+    selected_option_ids: tuple[str, ...]
+    is_correct: bool
+    attempted_at: datetime
+
+
+@dataclass
+class LearnerSectionState:
+    """A learner's state in a module as seen from one of its sections, read in one query."""
+
+    module: LearnerModuleState
+    answered: set[str]
+    correct: set[str]
+    latest: dict[str, LatestAnswer]
+
+
+def _columns(kind: str, **values) -> dict:
+    """Return the annotations of one arm of the state query: the same names, types and order in every arm."""
+    typed = {
+        "n1": BigIntegerField(), "n2": BigIntegerField(), "n3": BigIntegerField(), "n4": BigIntegerField(),
+        "t1": CharField(), "t2": TextField(), "d1": DateTimeField(), "d2": DateTimeField(),
+        "dec": DecimalField(max_digits=5, decimal_places=2),
+    }
+    columns = {"kind": Value(kind, output_field=CharField())}
+    for name, output in typed.items():
+        value = values.get(name)
+        # Real columns keep their own types (PostgreSQL unites compatible ones); an empty slot is a
+        # NULL cast to the type the other arms hold there.
+        columns[f"s_{name}"] = value if value is not None else Cast(Value(None), output_field=output)
+    return columns
+
+
+_ONE_IF_CORRECT = Case(When(is_correct=True, then=Value(1)), default=Value(0), output_field=BigIntegerField())
+_NAMES = ("kind", "s_n1", "s_n2", "s_n3", "s_n4", "s_t1", "s_t2", "s_d1", "s_d2", "s_dec")
+
+
+def _decimal(value) -> Decimal:
+    # SQLite hands a union's decimal column back as a float.
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def learner_section_state(user, module: ModulePage, *, section_id: int, structure: ModuleStructure) -> LearnerSectionState:
+    """Return the learner's progress, section statuses, completion and answers in the module (one query).
+
+    Answers count from the start of the learner's current cycle (all of them in the first), as the
+    completion rule reads them; the latest answer to each of this section's checks is what the page
+    shows, whatever the cycle.
+    """
+    mine = {"user": user, "module": module}
+    latest_progress = ModuleProgress.objects.filter(**mine).order_by("-cycle")
+    cycle = Coalesce(Subquery(latest_progress.values("cycle")[:1]), Value(1))
+    since = Coalesce(
+        Subquery(latest_progress.filter(cycle__gt=1).values("started_at")[:1]), Value(_EPOCH, output_field=DateTimeField())
+    )
+    # The current cycle's row (one per cycle): no LIMIT, which SQLite refuses inside a UNION.
+    progress = ModuleProgress.objects.filter(**mine).alias(current=cycle).filter(cycle=F("current")).annotate(
+        **_columns(
+            "progress", n1=F("id"), n2=F("cycle"), n3=F("visit_count"), n4=F("last_section_id"),
+            d1=F("started_at"), d2=F("last_viewed_at"), dec=F("engagement_percent"),
+        )
+    ).values_list(*_NAMES)
+    sections = SectionProgress.objects.filter(**mine).alias(current=cycle).filter(cycle=F("current")).annotate(
+        **_columns("section", n1=F("section_id"), t1=F("status"))
+    ).values_list(*_NAMES)
+    completion = ModuleCompletion.objects.filter(**mine).alias(current=cycle).filter(cycle=F("current")).annotate(
+        **_columns(
+            "completion", n1=F("id"), n2=F("cycle"), n3=F("module_version"), n4=F("practice_id"),
+            t1=F("role"), d1=F("completed_at"), dec=F("engagement_percent"),
+        )
+    ).values_list(*_NAMES)
+    attempts = KnowledgeCheckAttempt.objects.filter(**mine)
+    answered = attempts.alias(start=since).filter(attempted_at__gte=F("start")).annotate(
+        **_columns("answered", n1=_ONE_IF_CORRECT, t1=F("block_id"))
+    ).values_list(*_NAMES).distinct()
+    latest_ids = attempts.filter(section_id=section_id).values("block_id").annotate(last=Max("id")).values("last")
+    latest = KnowledgeCheckAttempt.objects.filter(id__in=Subquery(latest_ids)).annotate(
+        **_columns(
+            "latest", n1=_ONE_IF_CORRECT, t1=F("block_id"),
+            t2=Cast("selected_option_ids", output_field=TextField()), d1=F("attempted_at"),
+        )
+    ).values_list(*_NAMES)
+    arms = [progress, sections, completion]
+    if structure.check_ids:
+        arms += [answered, latest]
+    # Models' default orderings would put an ORDER BY in each arm, which SQLite refuses.
+    arms = [arm.order_by() for arm in arms]
+    query = arms[0].union(*arms[1:], all=True)
+
+    row_progress = None
+    completion_row = None
+    statuses: dict[int, str] = {}
+    answered_ids: set[str] = set()
+    correct_ids: set[str] = set()
+    latest_answers: dict[str, LatestAnswer] = {}
+    for kind, n1, n2, n3, n4, t1, t2, d1, d2, dec in query:
+        if kind == "progress":
+            row_progress = ModuleProgress(
+                id=n1, user_id=user.pk, module_id=module.pk, cycle=n2, visit_count=n3, last_section_id=n4,
+                started_at=d1, last_viewed_at=d2, engagement_percent=_decimal(dec),
+            )
+            row_progress._state.adding = False
+            row_progress._state.db = ModuleProgress.objects.db
+        elif kind == "section":
+            statuses[n1] = t1
+        elif kind == "completion":
+            completion_row = ModuleCompletion(
+                id=n1, user_id=user.pk, module_id=module.pk, cycle=n2, module_version=n3, practice_id=n4,
+                role=t1, completed_at=d1, engagement_percent=_decimal(dec),
+            )
+            completion_row._state.adding = False
+            completion_row._state.db = ModuleCompletion.objects.db
+        elif kind == "answered":
+            answered_ids.add(t1)
+            if n1:
+                correct_ids.add(t1)
+        elif kind == "latest":
+            selected = t2 if isinstance(t2, list) else json.loads(t2 or "[]")
+            latest_answers[t1] = LatestAnswer(
+                block_id=t1, selected_option_ids=tuple(selected), is_correct=bool(n1), attempted_at=d1
+            )
+    return LearnerSectionState(
+        module=LearnerModuleState(
+            structure=structure, progress=row_progress, section_status=statuses, completion=completion_row
+        ),
+        answered=answered_ids,
+        correct=correct_ids,
+        latest=latest_answers,
+    )

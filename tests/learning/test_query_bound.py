@@ -18,13 +18,15 @@ from learning.models import EventType, KnowledgeCheckAttempt, LearningEvent
 
 from .factories import build_module, check_id, check_option_ids, learner, sections_of
 
-pytestmark = pytest.mark.django_db
+# Outside a test transaction, as a request runs in production (ATOMIC_REQUESTS is off): a
+# service's transaction is then BEGIN/COMMIT, not the SAVEPOINT/RELEASE pair a test's would add.
+pytestmark = pytest.mark.django_db(transaction=True)
 
-# Measured on SQLite: 17 for a repeat view, 24 for the first (new rows). Issue 8 asks for 8 and 12;
-# what is left: the learner's membership, the section's module, the module version, the progress
-# writes' savepoints and reads, the learner's state (3 queries) and the header's group names.
-REPEAT_CEILING = 17
-FIRST_CEILING = 24
+# Issue 8's ceilings. Measured on SQLite and PostgreSQL: 8 for a repeat view (page, session, user,
+# membership, the learner's state, the progress UPDATE, the event INSERT, the header's group
+# names) and 9 for the learner's first (the progress and section rows are INSERTs instead).
+REPEAT_CEILING = 8
+FIRST_CEILING = 12
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -78,12 +80,17 @@ def add_history(member, module, section, *, views: int = 10_000) -> str:
     return section.url
 
 
+# A transaction's own BEGIN and COMMIT: psycopg sends them without Django seeing them, SQLite's
+# BEGIN IMMEDIATE and COMMIT show up as queries. Counted on neither so both are held to one bound.
+TRANSACTION_BOUNDS = ("BEGIN", "COMMIT")
+
+
 def count_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
     assert "Section 2 of" in response.content.decode()
-    return len(queries)
+    return sum(1 for query in queries if not query["sql"].upper().startswith(TRANSACTION_BOUNDS))
 
 
 def test_the_section_page_query_count_does_not_grow_with_views_or_sections(client):
