@@ -27,8 +27,9 @@ from .marking import KNOWLEDGE_CHECK, KnowledgeCheck, check_from_block
 from .section_context import LearningContext, preview_context
 
 BODY_CACHE_SECONDS = 24 * 3600
-# Bump when the segment format or a block template changes, so old renderings are not reused.
-BODY_FORMAT = 2
+# Bump when the segment format, a block template or a pickled class's module changes (3: learning.checks
+# became learning.marking), so old renderings are not reused or unpickled.
+BODY_FORMAT = 3
 
 
 @dataclass(frozen=True)
