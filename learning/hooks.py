@@ -75,7 +75,7 @@ LEARNER_TEMPLATES = {"moduleindexpage": "learning/module_index_page.html", "modu
 
 @hooks.register(MODULE_PAGE_TEMPLATE)
 def learner_module_template(page, request) -> str | None:
-    """Show the module index and module pages with the learner's state in them (learning_tags reads it)."""
+    """Show the module index and module pages with the learner's state in them (the gate passes it; wagtail_hooks.py)."""
     return LEARNER_TEMPLATES.get(page.specific_class._meta.model_name) if page.specific_class else None
 
 

@@ -2,7 +2,8 @@
 
 The gate in wagtail_hooks.py builds a LearningContext for each module page it serves. A section
 page gets it as an argument of its renderer (learning/rendering.py); the module index and module
-pages still read it through the `learning_state` template tag. Previews get a neutral context.
+pages get it in their template context through modules' MODULE_PAGE_CONTEXT hook, from the same
+argument. Previews get a neutral context.
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ def build_context(
     `access` is the result of recording this view, if one was recorded: its structure and
     progress row are reused rather than read again.
     """
-    user = request.user
+    # A neutral context needs no user (a page's get_context may be called without the auth middleware).
+    user = getattr(request, "user", None)
     if isinstance(page, ModuleIndexPage):
         modules = live_modules(page)
         rows = learner_module_rows(user, modules) if outcome != PREVIEW else [

@@ -2,9 +2,11 @@
 
 Wagtail runs `on_serve_page` hooks only when it serves a live page to a visitor; editors' previews
 go through `serve_preview` instead, so nothing here runs (and nothing is recorded) for a preview.
-For a section, the gate hands the page's renderer (`render_section_page`, registered below and
-called by `SectionPage.serve`) a function that records the view and returns the learner's context,
-as a serve argument: it runs only if every inner hook lets the page be served.
+The gate hands the page a function that records the view and returns the learner's context, as
+a serve argument (`learning`): a section's renderer (`render_section_page`, registered below and
+called by `SectionPage.serve`) calls it, and so does the context the module index and module pages
+add through modules' MODULE_PAGE_CONTEXT hook. It runs only if every inner hook lets the page be
+served.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from wagtail import hooks
 
+from modules.hooks import MODULE_PAGE_CONTEXT
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
 from modules.structure import cached_section_module
 
 from . import services
 from .access import Outcome, learner_eligibility
 from .rendering import render_section_page
-from .section_context import LearningContext, build_context, viewer_notice
+from .section_context import LearningContext, build_context, preview_context, viewer_notice
 
 GATED_PAGES = (ModuleIndexPage, ModulePage, SectionPage)
 
@@ -49,20 +52,27 @@ def _notice(eligibility, user) -> str:
     )
 
 
-def _section_view(page: SectionPage, request, eligibility):
-    """Return a function that records this section view (if tracked) and returns the learner's context."""
+def _page_view(page, request, eligibility):
+    """Return a function that records this page view (if tracked) and returns the learner's context."""
 
     def learning_for_view() -> LearningContext:
         module = _module_of(page)
         access = None
         if eligibility.is_tracked and module is not None and request.method == "GET":
-            access = services.record_access(membership=eligibility.membership, module=module, section=page)
+            section = page if isinstance(page, SectionPage) else None
+            access = services.record_access(membership=eligibility.membership, module=module, section=section)
         return build_context(
             page=page, request=request, outcome=eligibility.outcome, module=module,
             notice=_notice(eligibility, request.user), access=access,
         )
 
     return learning_for_view
+
+
+@hooks.register(MODULE_PAGE_CONTEXT)
+def learner_page_context(page, request, *args, learning=None, **kwargs) -> dict:
+    """Give the module index and module pages the learner's context the gate passed, or a neutral one in a preview."""
+    return {"learning": learning() if learning is not None else preview_context(page, request, None)}
 
 
 @hooks.register("render_section_page")
@@ -93,28 +103,11 @@ def gate_module_pages(serve_next):
             add_never_cache_headers(response)
             return response
 
-        if isinstance(page, SectionPage):
-            serve_kwargs = {**serve_kwargs, "learning": _section_view(page, request, eligibility)}
-            response = serve_next(page, request, serve_args, serve_kwargs)
-            if getattr(response, "status_code", None) == 200:
-                # Each page is personal and each view must reach the server to be counted.
-                add_never_cache_headers(response)
-            return response
-
+        serve_kwargs = {**serve_kwargs, "learning": _page_view(page, request, eligibility)}
         response = serve_next(page, request, serve_args, serve_kwargs)
-        if getattr(response, "status_code", None) != 200 or not hasattr(response, "context_data"):
-            return response
-        module = _module_of(page)
-        access = None
-        if eligibility.is_tracked and module is not None and request.method == "GET":
-            access = services.record_access(membership=eligibility.membership, module=module)
-        # The module index and module pages read this through the learning_state tag.
-        request.learning = build_context(
-            page=page, request=request, outcome=eligibility.outcome, module=module,
-            notice=_notice(eligibility, request.user), access=access,
-        )
-        # Each page is personal and each view must reach the server to be counted.
-        add_never_cache_headers(response)
+        if getattr(response, "status_code", None) == 200:
+            # Each page is personal and each view must reach the server to be counted.
+            add_never_cache_headers(response)
         return response
 
     return serve

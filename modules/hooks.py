@@ -11,6 +11,9 @@ from wagtail import hooks
 # A function (page, request) returning the template to render a module index or module page with,
 # or None to leave it to the next one (and in the end to the page type's own template).
 MODULE_PAGE_TEMPLATE = "module_page_template"
+# A function (page, request, **serve_kwargs) returning a dict added to a module index or module
+# page's template context (the serve arguments are what the on_serve_page hooks passed down).
+MODULE_PAGE_CONTEXT = "module_page_context"
 # A function (page, document) returning the address a section's resource is downloaded from, or
 # None; without one, the document's own address.
 MODULE_RESOURCE_URL = "module_resource_url"
@@ -22,6 +25,14 @@ def registered_page_template(page, request) -> str | None:
         if name := template_for(page, request):
             return name
     return None
+
+
+def registered_page_context(page, request, **serve_kwargs) -> dict:
+    """Return what apps above modules add to this page's template context, given the serve arguments."""
+    extra: dict = {}
+    for context_for in hooks.get_hooks(MODULE_PAGE_CONTEXT):
+        extra.update(context_for(page, request, **serve_kwargs))
+    return extra
 
 
 def resource_url(page, document) -> str:

@@ -16,7 +16,7 @@ from accounts.roles import PracticeRole
 
 from .blocks import RICH_TEXT_FEATURES, SectionBodyBlock
 from .forms import ModulePageForm
-from .hooks import registered_page_template
+from .hooks import registered_page_context, registered_page_template
 from .routing import RestrictionCheckMixin
 
 
@@ -51,6 +51,7 @@ class ModuleIndexPage(RestrictionCheckMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["modules"] = live_modules(self)
+        context.update(registered_page_context(self, request, **kwargs))
         return context
 
     def get_template(self, request, *args, **kwargs):
@@ -151,6 +152,7 @@ class ModulePage(RestrictionCheckMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = module_sections(self)
+        context.update(registered_page_context(self, request, **kwargs))
         return context
 
     def get_template(self, request, *args, **kwargs):

@@ -1,24 +1,10 @@
-"""Template tags for the module index and module pages: the learner's state in them, and status tags."""
+"""Template tags for the module index and module pages: a module's status for the learner."""
 
 from __future__ import annotations
 
 from django import template
 
-from learning.section_context import LearningContext, preview_context
-
 register = template.Library()
-
-
-@register.simple_tag(takes_context=True)
-def learning_state(context, page) -> LearningContext:
-    """Return the learner's context the gate set for this page, or a neutral one in a preview."""
-    request = context.get("request")
-    learning = getattr(request, "learning", None) if request is not None else None
-    if learning is None:
-        learning = preview_context(page, request, context.get("module"))
-        if request is not None:
-            request.learning = learning
-    return learning
 
 
 STATUS_TAGS = {

@@ -80,6 +80,19 @@ def test_a_tracked_learner_is_recorded_and_sees_their_progress(client, team):
 
 
 @time_machine.travel(TODAY, tick=False)
+def test_the_learners_context_reaches_each_page_as_an_argument_not_on_the_request(client, team):
+    member = learner()
+    signed_in(client, member.user)
+    for url in ("/modules/", team.url, sections_of(team)[0].url):
+        response = client.get(url)
+        assert response.status_code == 200
+        # The gate passes the learner's context down the serve chain; nothing is left on the request.
+        assert not hasattr(response.wsgi_request, "learning")
+        assert response.context["learning"].is_tracked
+    assert LearningEvent.objects.count() == 2
+
+
+@time_machine.travel(TODAY, tick=False)
 def test_the_module_index_shows_each_modules_status(client, team):
     in_depth = build_module(slug="in-depth", kind="in_depth", sections=[(1, 0), (1, 0)])
     other = build_module(slug="other", sections=[(1, 0)])
