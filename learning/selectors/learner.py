@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -211,14 +212,9 @@ def _decimal(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def learner_section_state(user, module: ModulePage, *, section_id: int, structure: ModuleStructure) -> LearnerSectionState:
-    """Return the learner's progress, section statuses, completion and answers in the module (one query).
-
-    Answers count from the start of the learner's current cycle (all of them in the first), as the
-    completion rule reads them; the latest answer to each of this section's checks is what the page
-    shows, whatever the cycle.
-    """
-    mine = {"user": user, "module": module}
+def _state_queryset(user_id: int, module_id: int, section_id: int, *, with_checks: bool):
+    """Return the ORM form of the state query: five arms of one UNION ALL (three without checks)."""
+    mine = {"user_id": user_id, "module_id": module_id}
     latest_progress = ModuleProgress.objects.filter(**mine).order_by("-cycle")
     cycle = Coalesce(Subquery(latest_progress.values("cycle")[:1]), Value(1))
     since = Coalesce(
@@ -252,19 +248,94 @@ def learner_section_state(user, module: ModulePage, *, section_id: int, structur
         )
     ).values_list(*_NAMES)
     arms = [progress, sections, completion]
-    if structure.check_ids:
+    if with_checks:
         arms += [answered, latest]
     # Models' default orderings would put an ORDER BY in each arm, which SQLite refuses.
     arms = [arm.order_by() for arm in arms]
-    query = arms[0].union(*arms[1:], all=True)
+    return arms[0].union(*arms[1:], all=True)
 
+
+# Stand-ins for the query's parameters while it is compiled once per process; numbers no real row has.
+_SLOTS = {"user": -918_273_641, "module": -918_273_642, "section": -918_273_643}
+
+
+@dataclass(frozen=True)
+class _CompiledStateQuery:
+    """The state query's SQL and parameters as Django compiled them, and the converters for its rows."""
+
+    alias: str
+    sql: str
+    params: tuple
+    slots: tuple[str | None, ...]
+    converters: tuple
+
+
+_compiled: dict[tuple[str, bool], _CompiledStateQuery | None] = {}
+
+
+def _compile_state_query(alias: str, *, with_checks: bool) -> _CompiledStateQuery | None:
+    """Compile the state query once with stand-in ids and note where each id goes in its parameters."""
+    queryset = _state_queryset(_SLOTS["user"], _SLOTS["module"], _SLOTS["section"], with_checks=with_checks)
+    compiler = queryset.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    slots = tuple(
+        next((name for name, stand_in in _SLOTS.items() if type(param) is int and param == stand_in), None)
+        for param in params
+    )
+    # Reuse only if every id is a parameter (none written into the SQL text); else build it each time.
+    if set(slots) - {None} != set(_SLOTS) or any(str(stand_in) in sql for stand_in in _SLOTS.values()):
+        return None
+    fields = [column[0] for column in compiler.select[: compiler.col_count]]
+    return _CompiledStateQuery(
+        alias=alias, sql=sql, params=tuple(params), slots=slots,
+        converters=tuple(compiler.get_converters(fields).items()),
+    )
+
+
+def _state_rows(user_id: int, module_id: int, section_id: int, *, with_checks: bool) -> list:
+    """Return the state query's rows, running its SQL as compiled once per process and database."""
+    # Building the five-arm union through the ORM cost more than the database spent answering it.
+    alias = router.db_for_read(ModuleProgress)
+    key = (alias, with_checks)
+    if key not in _compiled:
+        _compiled[key] = _compile_state_query(alias, with_checks=with_checks)
+    compiled = _compiled[key]
+    if compiled is None:
+        return list(_state_queryset(user_id, module_id, section_id, with_checks=with_checks))
+    ids = {"user": user_id, "module": module_id, "section": section_id}
+    params = [ids[slot] if slot is not None else param for slot, param in zip(compiled.slots, compiled.params, strict=True)]
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    if not compiled.converters:
+        return rows
+    converted = []
+    for row in map(list, rows):
+        for position, (converters, expression) in compiled.converters:
+            value = row[position]
+            for convert in converters:
+                value = convert(value, expression, connection)
+            row[position] = value
+        converted.append(row)
+    return converted
+
+
+def learner_section_state(user, module: ModulePage, *, section_id: int, structure: ModuleStructure) -> LearnerSectionState:
+    """Return the learner's progress, section statuses, completion and answers in the module (one query).
+
+    Answers count from the start of the learner's current cycle (all of them in the first), as the
+    completion rule reads them; the latest answer to each of this section's checks is what the page
+    shows, whatever the cycle.
+    """
+    rows = _state_rows(user.pk, module.pk, section_id, with_checks=bool(structure.check_ids))
     row_progress = None
     completion_row = None
     statuses: dict[int, str] = {}
     answered_ids: set[str] = set()
     correct_ids: set[str] = set()
     latest_answers: dict[str, LatestAnswer] = {}
-    for kind, n1, n2, n3, n4, t1, t2, d1, d2, dec in query:
+    for kind, n1, n2, n3, n4, t1, t2, d1, d2, dec in rows:
         if kind == "progress":
             row_progress = ModuleProgress(
                 id=n1, user_id=user.pk, module_id=module.pk, cycle=n2, visit_count=n3, last_section_id=n4,

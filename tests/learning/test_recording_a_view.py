@@ -72,3 +72,36 @@ def test_the_state_read_in_one_query_matches_what_the_services_recorded(django_a
     assert latest.is_correct
     assert list(latest.selected_option_ids) == list(check_option_ids(checked, correct=True))
     assert latest.attempted_at == T0 + timedelta(minutes=3)
+
+
+def test_the_state_query_compiled_once_answers_each_learner_as_the_orm_does():
+    # The SQL is compiled once per process with stand-in ids; each call must bind its own learner,
+    # module and section, and convert the rows as the ORM would.
+    from django.db import router
+
+    from learning.selectors import learner as selectors
+
+    modules = [build_module(sections=[(1, 0), (2, 1), (1, 0)], pass_mark=100, threshold=50) for _ in range(2)]
+    members = [learner(), learner()]
+    for offset, (member, module) in enumerate(zip(members, modules, strict=True)):
+        first, checked, _ = sections_of(module)
+        services.record_access(membership=member, module=module, section=first, at=T0)
+        services.record_access(membership=member, module=module, section=checked, at=T0 + timedelta(minutes=1))
+        services.record_knowledge_check_attempt(
+            membership=member, section=checked, block_id=check_id(checked),
+            selected_option_ids=check_option_ids(checked, correct=bool(offset)), at=T0 + timedelta(minutes=2),
+        )
+    selectors._compiled.clear()
+    for member, module in zip(members + members[::-1], modules + modules, strict=True):
+        section = sections_of(module)[1]
+        compiled_rows = selectors._state_rows(member.user.pk, module.pk, section.pk, with_checks=True)
+        orm_rows = list(selectors._state_queryset(member.user.pk, module.pk, section.pk, with_checks=True))
+        assert sorted(map(tuple, compiled_rows), key=repr) == sorted(map(tuple, orm_rows), key=repr)
+    assert selectors._compiled[(router.db_for_read(ModuleProgress), True)] is not None
+    # A learner with a completion and one without, each seen through their own row.
+    completed = [
+        learner_section_state(member.user, module, section_id=sections_of(module)[1].pk, structure=module_structure(module))
+        .module.completion is not None
+        for member, module in zip(members, modules, strict=True)
+    ]
+    assert completed == [False, True]
