@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from modules.models import ModulePage, SectionPage
-from modules.structure import ModuleStructure, module_structure, section_module
+from modules.structure import ModuleStructure, SectionInfo, module_structure, section_module
 from practices.models import Membership
 
 from . import measures
@@ -200,10 +201,18 @@ def record_access(
     return _record_access(membership=membership, module=module, section=section, at=at)
 
 
+def _record_access(*, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime) -> AccessResult:
+    if connection.vendor == "postgresql":
+        return _record_access_in_one_statement(membership=membership, module=module, section=section, at=at)
+    return _record_access_in_transaction(membership=membership, module=module, section=section, at=at)
+
+
 # One transaction and no savepoint inside it (a page view is a handful of statements, and each
 # savepoint would add two round trips); a savepoint only when the caller has a transaction open.
 @transaction.atomic
-def _record_access(*, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime) -> AccessResult:
+def _record_access_in_transaction(
+    *, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime
+) -> AccessResult:
     structure = module_structure(module)
     state = learner_section_state(
         membership.user, module, section_id=section.pk if section else 0, structure=structure
@@ -214,6 +223,116 @@ def _record_access(*, membership: Membership, module: ModulePage, section: Secti
     if result is None:
         result = _record_access_locked(membership=membership, module=module, section=section, structure=structure, at=at)
     return result
+
+
+def _record_access_in_one_statement(
+    *, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime
+) -> AccessResult:
+    """Record a repeat view as one statement outside a transaction (PostgreSQL); other views as before."""
+    # The state read needs no transaction: the compare-and-set below refuses a row that moved
+    # after it, and a view that writes nothing else is then a single statement, atomic by itself.
+    structure = module_structure(module)
+    state = learner_section_state(
+        membership.user, module, section_id=section.pk if section else 0, structure=structure
+    )
+    plan = _plan_view(membership=membership, module=module, section=section, structure=structure, state=state, at=at)
+    if plan.before is None or plan.section_write:
+        # A first view or a section's status change writes several rows (and may complete the
+        # module), so it keeps the transaction.
+        with transaction.atomic():
+            result = _record_access_from_state(
+                membership=membership, module=module, section=section, structure=structure, state=state, at=at
+            )
+            if result is None:
+                result = _record_access_locked(
+                    membership=membership, module=module, section=section, structure=structure, at=at
+                )
+        return result
+    event = _update_progress_and_append_view(membership=membership, plan=plan, section=section, structure=structure, at=at)
+    if event is None:
+        with transaction.atomic():
+            return _record_access_locked(membership=membership, module=module, section=section, structure=structure, at=at)
+    progress = plan.progress
+    progress._state.adding = False
+    progress._state.db = ModuleProgress.objects.db
+    after = LearnerSectionState(
+        module=LearnerModuleState(
+            structure=structure, progress=progress, section_status=plan.statuses, completion=state.module.completion,
+        ),
+        answered=state.answered, correct=state.correct, latest=state.latest,
+    )
+    return AccessResult(event=event, progress=progress, completion=None, structure=structure, state=after)
+
+
+_PROGRESS_SET = ["visit_count", "last_viewed_at", "last_section", "engagement_percent"]
+_PROGRESS_UNCHANGED = ["visit_count", "last_viewed_at", "engagement_percent"]
+_EVENT_FIELDS = [
+    "user", "practice", "role", "module", "section", "module_version", "event_type", "occurred_at", "visit_number",
+    "detail",
+]
+
+
+@functools.cache
+def _update_and_append_sql() -> str:
+    """Return the fixed text of the compare-and-set UPDATE with the view event's INSERT (PostgreSQL)."""
+    progress, event = ModuleProgress._meta, LearningEvent._meta
+    quote = connection.ops.quote_name
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    pk = quote(progress.pk.column)
+    # Names come from the models' own metadata; every value is a parameter. The INSERT reads the
+    # UPDATE's RETURNING, so it adds the event only when the row was still as read.
+    return (  # noqa: S608
+        "WITH upd AS (UPDATE {table} SET {sets} WHERE {pk} = %s AND {unchanged} AND {last_section} "
+        "IS NOT DISTINCT FROM %s RETURNING {pk}) "
+        "INSERT INTO {event_table} ({event_columns}) SELECT {values} FROM upd RETURNING {event_pk}"
+    ).format(
+        table=quote(progress.db_table),
+        sets=", ".join(f"{column(progress, name)} = %s" for name in _PROGRESS_SET),
+        pk=pk,
+        unchanged=" AND ".join(f"{column(progress, name)} = %s" for name in _PROGRESS_UNCHANGED),
+        last_section=column(progress, "last_section"),
+        event_table=quote(event.db_table),
+        event_columns=", ".join(column(event, name) for name in _EVENT_FIELDS),
+        values=", ".join(["%s"] * len(_EVENT_FIELDS)),
+        event_pk=quote(event.pk.column),
+    )
+
+
+def _update_progress_and_append_view(
+    *, membership: Membership, plan: _ViewPlan, section: SectionPage | None, structure: ModuleStructure, at: datetime
+) -> LearningEvent | None:
+    """Advance the progress row if it is unchanged since read and append the view, as one statement."""
+    before, progress = plan.before, plan.progress
+    event = LearningEvent(
+        user_id=membership.user_id, practice_id=membership.practice_id, role=membership.role,
+        module_id=progress.module_id, section=section, module_version=structure.version,
+        event_type=EventType.SECTION_VIEW if section else EventType.MODULE_VIEW,
+        occurred_at=at, visit_number=progress.visit_count, detail={},
+    )
+
+    def prepared(instance, meta, names: list[str]) -> list:
+        fields = [meta.get_field(name) for name in names]
+        return [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
+
+    params = [
+        *prepared(progress, ModuleProgress._meta, _PROGRESS_SET),
+        ModuleProgress._meta.pk.get_db_prep_value(before.pk, connection),
+        *prepared(before, ModuleProgress._meta, _PROGRESS_UNCHANGED),
+        *prepared(before, ModuleProgress._meta, ["last_section"]),
+        *prepared(event, LearningEvent._meta, _EVENT_FIELDS),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_and_append_sql(), params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    event.pk = inserted[0]
+    event._state.adding = False
+    event._state.db = LearningEvent.objects.db
+    return event
 
 
 def _insert_progress(row: ModuleProgress) -> int | None:
@@ -236,7 +355,18 @@ def _insert_progress(row: ModuleProgress) -> int | None:
     return inserted[0] if inserted else None
 
 
-def _record_access_from_state(
+@dataclass
+class _ViewPlan:
+    """What a view changes, worked out from the learner's state read just before it."""
+
+    before: ModuleProgress | None
+    progress: ModuleProgress
+    statuses: dict[int, str]
+    section_write: str | None
+    info: SectionInfo | None
+
+
+def _plan_view(
     *,
     membership: Membership,
     module: ModulePage,
@@ -244,8 +374,8 @@ def _record_access_from_state(
     structure: ModuleStructure,
     state: LearnerSectionState,
     at: datetime,
-) -> AccessResult | None:
-    """Record the view from the state read just before; return None if the progress row moved meanwhile."""
+) -> _ViewPlan:
+    """Work out the learner's progress and section statuses after a view, from the state read before it."""
     before = state.module.progress
     statuses = dict(state.module.section_status)
     info = structure.section(section.pk) if section is not None else None
@@ -277,6 +407,24 @@ def _record_access_from_state(
     if section_write:
         completed = [section_id for section_id, status in statuses.items() if status == SectionStatus.COMPLETED]
         progress.engagement_percent = measures.engagement_percent(structure.weights, completed)
+
+    return _ViewPlan(before=before, progress=progress, statuses=statuses, section_write=section_write, info=info)
+
+
+def _record_access_from_state(
+    *,
+    membership: Membership,
+    module: ModulePage,
+    section: SectionPage | None,
+    structure: ModuleStructure,
+    state: LearnerSectionState,
+    at: datetime,
+) -> AccessResult | None:
+    """Record the view from the state read just before; return None if the progress row moved meanwhile."""
+    plan = _plan_view(membership=membership, module=module, section=section, structure=structure, state=state, at=at)
+    before, progress, statuses, section_write, info = (
+        plan.before, plan.progress, plan.statuses, plan.section_write, plan.info
+    )
 
     if before is None:
         progress.pk = _insert_progress(progress)
