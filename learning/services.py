@@ -192,9 +192,10 @@ def record_access(
 
     One read of the learner's state, one conditional UPDATE of their progress row (which also
     locks it), one INSERT of the event, and a write of the section's row only when its status
-    changes. If another request changed the progress row in between, the UPDATE matches nothing
-    and the view is recorded again under the row lock (`_record_access_locked`), so concurrent
-    views still count visits and engagement exactly once.
+    changes. On PostgreSQL a view that changes no section's status writes the UPDATE and the INSERT
+    as one statement outside a transaction. If another request changed the progress row in between,
+    the UPDATE matches nothing and the view is recorded again under the row lock
+    (`_record_access_locked`), so concurrent views still count visits and engagement exactly once.
     """
     at = at or timezone.now()
     _check_collectable(membership, at)
