@@ -140,6 +140,26 @@ def document(title: str = "Asthma action plan", name: str = "action-plan.pdf"):
     return get_document_model().objects.create(title=title, file=ContentFile(b"%PDF-1.4 demo\n", name=name))
 
 
+def resource_section_with_link():
+    """Build a module whose one section offers a resource block and links another document in its text.
+
+    Return (module, section, the resource's document, the linked document).
+    """
+    module = build_module(slug="resources", sections=[(1, 0)])
+    plan = document()
+    linked = document(title="Inhaler guide", name="inhalers.pdf")
+    section = add_section(
+        module, title="Action plans",
+        body=[
+            {"type": "resource", "id": str(uuid.uuid4()),
+             "value": {"title": "Asthma action plan", "document": plan.pk, "description": "Print it."}},
+            {"type": "rich_text", "id": str(uuid.uuid4()),
+             "value": f'<p>See the <a linktype="document" id="{linked.pk}">inhaler guide</a>.</p>'},
+        ],
+    )
+    return module, section, plan, linked
+
+
 def check_option_ids(section: SectionPage, *, correct: bool, index: int = 0) -> list[str]:
     """Return the ids of the right (or wrong) options of the section's index-th knowledge check."""
     checks = [block for block in section.body if block.block_type == "knowledge_check"]

@@ -16,13 +16,13 @@ from learning.models import EventType, KnowledgeCheckAttempt, LearningEvent, Mod
 from practices.models import Arm
 
 from .factories import (
-    add_section,
     build_module,
     check_id,
     check_option_ids,
     document,
     learner,
     practice,
+    resource_section_with_link,
     sections_of,
 )
 
@@ -169,19 +169,7 @@ def test_staff_see_feedback_but_their_answers_are_not_recorded(client, quiz_modu
 
 @pytest.fixture
 def resource_section():
-    module = build_module(slug="resources", sections=[(1, 0)])
-    plan = document()
-    linked = document(title="Inhaler guide", name="inhalers.pdf")
-    section = add_section(
-        module, title="Action plans",
-        body=[
-            {"type": "resource", "id": str(uuid.uuid4()),
-             "value": {"title": "Asthma action plan", "document": plan.pk, "description": "Print it."}},
-            {"type": "rich_text", "id": str(uuid.uuid4()),
-             "value": f'<p>See the <a linktype="document" id="{linked.pk}">inhaler guide</a>.</p>'},
-        ],
-    )
-    return module, section, plan, linked
+    return resource_section_with_link()
 
 
 @time_machine.travel(TODAY, tick=False)

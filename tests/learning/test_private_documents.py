@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import uuid
 
 import pytest
 import time_machine
@@ -18,7 +17,7 @@ from modules.resources import MODULE_RESOURCES_COLLECTION, module_resources_coll
 from practices.models import Arm
 from tests.accounts.factories import sign_in_with_second_factor, staff_user
 
-from .factories import add_section, build_module, document, learner, practice
+from .factories import document, learner, practice, resource_section_with_link
 
 pytestmark = pytest.mark.django_db
 
@@ -27,19 +26,7 @@ TODAY = "2026-03-02 10:00:00+00:00"
 
 @pytest.fixture
 def resource_section():
-    module = build_module(slug="resources", sections=[(1, 0)])
-    plan = document()
-    linked = document(title="Inhaler guide", name="inhalers.pdf")
-    section = add_section(
-        module, title="Action plans",
-        body=[
-            {"type": "resource", "id": str(uuid.uuid4()),
-             "value": {"title": "Asthma action plan", "document": plan.pk, "description": "Print it."}},
-            {"type": "rich_text", "id": str(uuid.uuid4()),
-             "value": f'<p>See the <a linktype="document" id="{linked.pk}">inhaler guide</a>.</p>'},
-        ],
-    )
-    return module, section, plan, linked
+    return resource_section_with_link()
 
 
 def _body(response) -> bytes:
