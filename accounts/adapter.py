@@ -9,6 +9,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import Group
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.urls import reverse
 
 from outbox.services import enqueue_email
 
@@ -33,6 +34,17 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
         enqueue_email(message=self.render_mail(template_prefix, email, ctx))
+
+    def get_login_redirect_url(self, request) -> str:
+        """Send staff who may use the admin to its dashboard after signing in; everyone else where they went before.
+
+        Used only when the sign-in carries no `next` address, so a link into the admin or the site
+        still wins.
+        """
+        user = request.user
+        if user.is_authenticated and user.has_perm("wagtailadmin.access_admin"):
+            return reverse("wagtailadmin_home")
+        return super().get_login_redirect_url(request)
 
     def get_client_ip(self, request) -> str:
         """Return the client address, trusting X-Forwarded-For only as far as ALLAUTH_TRUSTED_PROXY_COUNT says.
