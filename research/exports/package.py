@@ -1,0 +1,355 @@
+"""Write the research data package: the CSV files, codebook, datapackage.json and manifest.json.
+
+Everything written is a function of the cut (its time, period, frozen registry and high-water
+marks) and the study's pseudonymisation key, in a fixed order and format, so a cut generated again
+later is byte for byte the same. Rows are read a batch at a time (learning.selectors.events), so
+memory stays flat however many events there are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from core import csv as safe_csv
+from learning.measures import utc_midnight
+from learning.selectors.events import RecordFilter, count_records, iter_records
+
+from .. import conf
+from ..pseudonyms import Pseudonymiser
+from ..selectors import FrozenPractice, frozen_practices
+from .codebook import (
+    ACCESS_LOG,
+    ALL_TABLES,
+    CODEBOOK,
+    COMPLETIONS,
+    KNOWLEDGE_CHECK_ATTEMPTS,
+    PRACTICES,
+    PROTOCOL_DEVIATIONS,
+    TIME_FORMAT,
+    TableSpec,
+    codebook_markdown,
+    codebook_rows,
+)
+
+PACKAGE_NAME = "practice-learning-access-log"
+FORMAT_VERSION = 1
+SOFTWARE_NAME = "practice-learning"
+CODEBOOK_MD = "codebook.md"
+DATAPACKAGE = "datapackage.json"
+MANIFEST = "manifest.json"
+# Files in the order they are written, listed in the manifest and packed in the zip.
+FILE_ORDER = (*(table.path for table in ALL_TABLES), CODEBOOK_MD, DATAPACKAGE, MANIFEST)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def software_version() -> str:
+    """Return the platform's version from pyproject.toml (recorded in every manifest)."""
+    import tomllib
+
+    path = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    try:
+        with path.open("rb") as handle:
+            return str(tomllib.load(handle)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ExportParameters:
+    """What one export covers: the cut's name (if any), its moment, and the period [start, end)."""
+
+    cut_at: datetime
+    start: date | None = None
+    end: date | None = None
+    cut_name: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cut": self.cut_name,
+            "cut_at": iso_second(self.cut_at),
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "format": "csv",
+        }
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """One file of the package: its name, data rows (None for non-tables), size and SHA-256."""
+
+    path: str
+    rows: int | None
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """What an export wrote."""
+
+    files: tuple[WrittenFile, ...]
+    rows: int
+
+    @property
+    def manifest_sha256(self) -> str:
+        return next(f.sha256 for f in self.files if f.path == MANIFEST)
+
+
+def iso_second(moment: datetime) -> str:
+    """Return an aware datetime in UTC as YYYY-MM-DDTHH:MM:SSZ (fractions of a second cut off)."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def _bool(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Labels:
+    """The frozen module and section labels and practice attributes of a cut."""
+
+    def __init__(self, frozen: dict[str, Any], practices: list[FrozenPractice]) -> None:
+        self.modules = {int(k): v for k, v in frozen["modules"].items()}
+        self.sections = {int(k): v for k, v in frozen["sections"].items()}
+        self.practices = {p.id: p for p in practices}
+
+    def module(self, module_id: int) -> tuple[str, str]:
+        row = self.modules[module_id]
+        return row["slug"], row["kind"]
+
+    def section(self, section_id: int | None) -> tuple[str, int | str]:
+        if section_id is None:
+            return "", ""
+        row = self.sections[section_id]
+        return row["slug"], "" if row["position"] is None else row["position"]
+
+    def practice(self, practice_id: int) -> list[str]:
+        practice = self.practices[practice_id]
+        return [practice.trial_id, practice.arm, practice.nation]
+
+
+def _access_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
+    for (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
+         occurred_at, detail) in rows:
+        detail = detail or {}
+        document_id = detail.get("document_id")
+        yield [
+            pseudonym(user_id), *labels.practice(practice_id), role, event_type, *labels.module(module_id),
+            *labels.section(section_id), module_version, visit_number, iso_second(occurred_at),
+            str(detail.get("block_id", "")), _bool(detail.get("is_correct")),
+            int(document_id) if document_id not in (None, "") else "",
+        ]
+
+
+def _completion_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
+    for _id, user_id, practice_id, role, module_id, module_version, cycle, completed_at, engagement in rows:
+        yield [
+            pseudonym(user_id), *labels.practice(practice_id), role, *labels.module(module_id), module_version,
+            cycle, iso_second(completed_at), f"{engagement:.2f}",
+        ]
+
+
+def _attempt_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
+    for (_id, user_id, practice_id, module_id, section_id, module_version, block_id, selected, is_correct,
+         attempted_at) in rows:
+        yield [
+            pseudonym(user_id), *labels.practice(practice_id), *labels.module(module_id), *labels.section(section_id),
+            module_version, block_id, ";".join(str(option) for option in selected or []), _bool(is_correct),
+            iso_second(attempted_at),
+        ]
+
+
+def _deviation_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
+    for _id, user_id, practice_id, role, module_id, section_id, occurred_at in rows:
+        yield [
+            pseudonym(user_id), *labels.practice(practice_id), role, *labels.module(module_id),
+            *labels.section(section_id), iso_second(occurred_at),
+        ]
+
+
+def _practice_rows(practices: list[FrozenPractice]) -> Iterator[list]:
+    for p in practices:
+        yield [
+            p.trial_id, p.ods_code, p.arm, p.nation, p.randomised_on.isoformat() if p.randomised_on else "",
+            p.withdrawn_on.isoformat() if p.withdrawn_on else "", p.withdrawal_data_choice,
+            _bool(p.activity_included),
+        ]
+
+
+# Data table -> (learning table it reads, row builder).
+_SOURCES: dict[str, tuple[str, Callable]] = {
+    ACCESS_LOG.name: ("events", _access_rows),
+    COMPLETIONS.name: ("completions", _completion_rows),
+    KNOWLEDGE_CHECK_ATTEMPTS.name: ("knowledge_check_attempts", _attempt_rows),
+    PROTOCOL_DEVIATIONS.name: ("protocol_deviations", _deviation_rows),
+}
+
+
+def record_filter(parameters: ExportParameters, frozen: dict[str, Any], practices: list[FrozenPractice]) -> RecordFilter:
+    """Return which learning rows the export reads: included practices, the period and the cut."""
+    return RecordFilter(
+        practice_ids=sorted(p.id for p in practices if p.activity_included),
+        until=parameters.cut_at,
+        start=utc_midnight(parameters.start) if parameters.start else None,
+        end=utc_midnight(parameters.end) if parameters.end else None,
+        max_ids=frozen["max_ids"],
+        collection_ends={p.id: p.collection_ends for p in practices if p.collection_ends is not None},
+    )
+
+
+def count_rows(parameters: ExportParameters, frozen: dict[str, Any]) -> int:
+    """Return how many data rows the export will write (for its progress bar)."""
+    practices = frozen_practices(frozen)
+    where = record_filter(parameters, frozen, practices)
+    return len(practices) + sum(count_records(source, where) for source, _ in _SOURCES.values())
+
+
+class _TableWriter:
+    """Write one CSV table (UTF-8, RFC 4180 line ends, formula cells neutralised), reporting progress."""
+
+    def __init__(self, directory: Path, table: TableSpec, progress: Callable[[int], None]) -> None:
+        self.path = directory / table.path
+        self.table = table
+        self.rows = 0
+        self._progress = progress
+
+    def write(self, rows: Iterable[list]) -> int:
+        with self.path.open("w", encoding="utf-8", newline="") as handle:
+            writer = safe_csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(self.table.header)
+            for row in rows:
+                if len(row) != len(self.table.columns):
+                    raise ValueError(f"{self.table.path}: a row has {len(row)} cells for {len(self.table.columns)} columns.")
+                writer.writerow(row)
+                self.rows += 1
+                if self.rows % conf.EXPORT_BATCH_SIZE == 0:
+                    self._progress(conf.EXPORT_BATCH_SIZE)
+        self._progress(self.rows % conf.EXPORT_BATCH_SIZE)
+        return self.rows
+
+
+def datapackage_descriptor(parameters: ExportParameters) -> dict[str, Any]:
+    """Return datapackage.json: a Frictionless Tabular Data Package with a Table Schema per CSV file."""
+    return {
+        "profile": "tabular-data-package",
+        "name": PACKAGE_NAME,
+        "title": "Practice asthma learning: pseudonymised access log"
+        + (f" (cut {parameters.cut_name})" if parameters.cut_name else ""),
+        "description": (
+            "Pseudonymised records of what learners did in the education modules, up to the cut time "
+            f"{iso_second(parameters.cut_at)}. See codebook.md for every column; manifest.json for row counts and checksums."
+        ),
+        "created": iso_second(parameters.cut_at),
+        "resources": [
+            {
+                "name": table.name,
+                "path": table.path,
+                "profile": "tabular-data-resource",
+                "title": table.title,
+                "description": f"One row: {table.row}",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {"fields": [column.schema_field() for column in table.columns], "missingValues": [""]},
+            }
+            for table in ALL_TABLES
+        ],
+    }
+
+
+def _dump_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_package(
+    *,
+    directory: Path,
+    parameters: ExportParameters,
+    frozen: dict[str, Any],
+    on_progress: ProgressCallback | None = None,
+    total: int | None = None,
+) -> PackageResult:
+    """Write every file of the package into an empty directory and return their row counts and checksums."""
+    practices = frozen_practices(frozen)
+    where = record_filter(parameters, frozen, practices)
+    labels = _Labels(frozen, practices)
+    pseudonym = Pseudonymiser()
+    total = total if total is not None else count_rows(parameters, frozen)
+    written = 0
+
+    def advance(rows: int) -> None:
+        nonlocal written
+        written += rows
+        if on_progress is not None and rows:
+            on_progress(written, total)
+
+    counts: dict[str, int] = {}
+    for table in (ACCESS_LOG, COMPLETIONS, KNOWLEDGE_CHECK_ATTEMPTS, PROTOCOL_DEVIATIONS):
+        source, build = _SOURCES[table.name]
+        rows = build(iter_records(source, where, batch_size=conf.EXPORT_BATCH_SIZE), labels, pseudonym)
+        counts[table.path] = _TableWriter(directory, table, advance).write(rows)
+    counts[PRACTICES.path] = _TableWriter(directory, PRACTICES, advance).write(_practice_rows(practices))
+    counts[CODEBOOK.path] = _TableWriter(directory, CODEBOOK, lambda rows: None).write(codebook_rows())
+    (directory / CODEBOOK_MD).write_text(codebook_markdown(intro=_codebook_intro(parameters)), encoding="utf-8")
+    _dump_json(directory / DATAPACKAGE, datapackage_descriptor(parameters))
+
+    files = [_written(directory, name, counts.get(name)) for name in FILE_ORDER if name != MANIFEST]
+    manifest = {
+        "package": PACKAGE_NAME,
+        "format_version": FORMAT_VERSION,
+        "software": {"name": SOFTWARE_NAME, "version": software_version()},
+        "parameters": parameters.as_dict(),
+        "high_water_ids": dict(sorted(frozen["max_ids"].items())),
+        "pseudonyms": "P- and 16 base32 characters of HMAC-SHA256(RESEARCH_PSEUDONYM_KEY, user id)",
+        "files": [{"path": f.path, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256} for f in files],
+    }
+    _dump_json(directory / MANIFEST, manifest)
+    files.append(_written(directory, MANIFEST, None))
+    data_rows = sum(counts[table.path] for table in ALL_TABLES if table is not CODEBOOK)
+    return PackageResult(files=tuple(files), rows=data_rows)
+
+
+def _written(directory: Path, name: str, rows: int | None) -> WrittenFile:
+    path = directory / name
+    return WrittenFile(path=name, rows=rows, bytes=path.stat().st_size, sha256=_sha256(path))
+
+
+def _codebook_intro(parameters: ExportParameters) -> str:
+    period = (
+        f"from {parameters.start.isoformat() if parameters.start else 'the beginning'} "
+        f"to {'before ' + parameters.end.isoformat() if parameters.end else 'the cut'}"
+    )
+    return (
+        f"Every column of every file in this package. Cut time {iso_second(parameters.cut_at)}; period {period} "
+        "(dates are 00:00 UTC; start inclusive, end exclusive). Times are UTC, ISO 8601, whole seconds, with a Z. "
+        "Empty cells are missing values. Files are UTF-8 CSV with a header row; a text cell that a spreadsheet "
+        "would read as a formula starts with a single quote."
+    )
+
+
+def zip_package(*, directory: Path, target: Any, cut_at: datetime) -> None:
+    """Pack the package's files into a zip in a fixed order with fixed times, so the zip is reproducible too."""
+    stamp = cut_at.astimezone(UTC).timetuple()[:6]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name in FILE_ORDER:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with (directory / name).open("rb") as source, bundle.open(info, "w") as sink:
+                for chunk in iter(lambda s=source: s.read(1 << 20), b""):
+                    sink.write(chunk)

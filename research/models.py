@@ -1,0 +1,131 @@
+"""Data cuts (frozen, reproducible exports) and the append-only audit of every export."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+CUT_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,79}$"
+validate_cut_name = RegexValidator(
+    CUT_NAME_PATTERN,
+    "A cut's name is 1 to 80 lower-case letters, digits, dots, hyphens or underscores, starting with a letter or digit.",
+)
+
+
+def _cut_archive_path(instance: DataCut, filename: str) -> str:
+    # A random name: the zip is only ever served through the permission-checked, audited view.
+    return f"research/cuts/{secrets.token_hex(16)}.zip"
+
+
+class CutStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    RUNNING = "running", "Writing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class DataCut(models.Model):
+    """A named, frozen export: its cut time, period, frozen registry, progress, files and checksums."""
+
+    name = models.CharField(max_length=80, unique=True, validators=[validate_cut_name])
+    cut_at = models.DateTimeField("cut time", help_text="Only what was recorded at or before this moment is in the cut.")
+    start = models.DateField(null=True, blank=True, help_text="First day of the period (inclusive), 00:00 UTC.")
+    end = models.DateField(null=True, blank=True, help_text="Day after the period (exclusive), 00:00 UTC.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=CutStatus.choices, default=CutStatus.PENDING)
+    rows_written = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # When the writer last reported progress: a running cut silent for too long was interrupted.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # The registry, module labels and table high-water marks at the cut time (research.selectors.freeze_registry).
+    frozen = models.JSONField(default=dict, editable=False)
+    # [{path, rows, bytes, sha256}] of every file in the package, from its manifest.
+    files = models.JSONField(default=list, blank=True, editable=False)
+    archive = models.FileField(upload_to=_cut_archive_path, blank=True, editable=False)
+    archive_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-cut_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=True) | models.Q(end__isnull=True) | models.Q(start__lt=models.F("end")),
+                name="data_cut_start_before_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_ready(self) -> bool:
+        """Return True only for a cut whose files were all written and packed (never a failed one)."""
+        return self.status == CutStatus.READY and bool(self.archive) and bool(self.archive_sha256)
+
+    @property
+    def percent(self) -> int:
+        """Return the share of rows written, 0-100 (100 only once ready)."""
+        if self.status == CutStatus.READY:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(self.rows_written * 100 / self.rows_total))
+
+    @property
+    def manifest_sha256(self) -> str:
+        return next((f["sha256"] for f in self.files if f["path"] == "manifest.json"), "")
+
+
+class ExportAction(models.TextChoices):
+    CUT_CREATED = "cut_created", "Created a data cut"
+    CUT_WRITTEN = "cut_written", "Wrote a data cut's files"
+    CUT_DOWNLOADED = "cut_downloaded", "Downloaded a data cut"
+    COMMAND_EXPORT = "command_export", "Exported with the export_access_log command"
+
+
+class ExportAuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("Export audit rows are append-only.")
+
+    def delete(self):
+        raise PermissionDenied("Export audit rows are append-only.")
+
+
+class ExportAudit(models.Model):
+    """One export: who, when, which cut, with what parameters, how many rows, and its checksum. Append-only."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Who, in words: the account's id for the admin, or the operating-system user for the command.
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=20, choices=ExportAction.choices)
+    cut = models.ForeignKey(DataCut, null=True, blank=True, on_delete=models.PROTECT, related_name="audits")
+    parameters = models.JSONField(default=dict)
+    rows = models.PositiveBigIntegerField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the manifest (or of the zip downloaded).")
+
+    objects = ExportAuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_label} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("Export audit rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Export audit rows are append-only.")
