@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from wagtail import hooks
 
+from modules.activity import MODULE_ACTIVITY
 from modules.hooks import MODULE_PAGE_CONTEXT
 from modules.models import ModuleIndexPage, ModulePage, SectionPage
 from modules.structure import cached_section_module
@@ -25,6 +26,7 @@ from . import services
 from .access import Outcome, learner_eligibility
 from .rendering import render_section_page
 from .section_context import LearningContext, build_context, preview_context, viewer_notice
+from .selectors.activity import page_activity
 
 GATED_PAGES = (ModuleIndexPage, ModulePage, SectionPage)
 
@@ -111,3 +113,9 @@ def gate_module_pages(serve_next):
         return response
 
     return serve
+
+
+@hooks.register(MODULE_ACTIVITY)
+def learner_activity(page_ids):
+    """Count the learners and recorded events that name these module or section pages (modules.activity)."""
+    return page_activity(page_ids)

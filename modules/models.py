@@ -30,6 +30,40 @@ class ModuleKind(models.TextChoices):
 DEFAULT_COMPLETION_THRESHOLD = 80
 
 
+class RetirableMixin(models.Model):
+    """Retirement: a module or section with learner activity is retired (unpublished and frozen), never deleted.
+
+    The retirement fields describe the page row, not its content: revisions neither carry nor
+    restore them (`with_content_json`), and they take no part in a module version's content.
+    """
+
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    retirement_note = models.TextField(blank=True, editable=False)
+
+    exclude_fields_in_copy = ["retired_at", "retired_by", "retirement_note"]
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def with_content_json(self, content):
+        """Return the page as a revision describes it, keeping this row's retirement (a revision never restores it)."""
+        page = super().with_content_json(content)
+        page.retired_at = self.retired_at
+        page.retired_by_id = self.retired_by_id
+        page.retirement_note = self.retirement_note
+        return page
+
+
+RETIREMENT_FIELDS = ("retired_at", "retired_by", "retirement_note")
+
+
 class ModuleIndexPage(RestrictionCheckMixin, Page):
     """The list of modules at /modules/."""
 
@@ -59,7 +93,7 @@ class ModuleIndexPage(RestrictionCheckMixin, Page):
         return registered_page_template(self, request) or super().get_template(request, *args, **kwargs)
 
 
-class ModulePage(RestrictionCheckMixin, Page):
+class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (Page's __str__ is the title)
     """A module: its audience, learning time, completion rule and ordered sections.
 
     Sections are the module's child pages; their order in the page tree is the order learners
@@ -160,7 +194,7 @@ class ModulePage(RestrictionCheckMixin, Page):
         return registered_page_template(self, request) or super().get_template(request, *args, **kwargs)
 
 
-class SectionPage(RestrictionCheckMixin, Page):
+class SectionPage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (Page's __str__ is the title)
     """One section of a module; its weight sets its share of the module's content."""
 
     summary = models.TextField(blank=True)
@@ -211,6 +245,9 @@ class ModuleVersion(models.Model):
     # SHA-256 of the learner-visible content at this version, so republishing unchanged content
     # does not number a new version.
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Why this version exists, in the editor's words; required for structure changes (sections
+    # added, reordered, moved or retired), which no page revision describes.
+    change_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["module", "-number"]

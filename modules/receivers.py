@@ -11,13 +11,14 @@ from functools import partial
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page, PageLogEntry, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .links import forget_module_index_url
 from .models import ModulePage, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
-from .services import record_module_version
+from .services import record_module_version, unpublish_module_sections
 from .structure import forget_module_structure, section_module_id
 
 
@@ -89,6 +90,32 @@ def on_page_or_site_changed_forget_index_url(sender, instance, **kwargs) -> None
     # Any page: the index's own address changes with its ancestors' slugs and moves.
     forget_module_index_url()
     transaction.on_commit(forget_module_index_url)
+
+
+# ---- A module is unpublished as one unit: its live sections go with it, whatever unpublished it
+# (the admin's unpublish with or without "unpublish these too", a scheduled expiry, a retirement).
+
+
+UNPUBLISH_ACTIONS = ("wagtail.unpublish", "modules.retire")
+
+
+def _acting_user(page: Page, actions: tuple[str, ...]):
+    # Wagtail logs the action (with its user) before it sends the signal; in an admin request the
+    # log context names the user too.
+    entry = (
+        PageLogEntry.objects.filter(page_id=page.pk, action__in=actions)
+        .select_related("user")
+        .order_by("-timestamp", "-pk")
+        .first()
+    )
+    if entry is not None and entry.user is not None:
+        return entry.user
+    return get_active_log_context().user
+
+
+@receiver(page_unpublished, sender=ModulePage)
+def on_module_unpublished_unpublish_sections(sender, instance, **kwargs) -> None:
+    unpublish_module_sections(module=instance, user=_acting_user(instance, UNPUBLISH_ACTIONS))
 
 
 # ---- Module versions: a publish that changes what learners see numbers a new version.

@@ -1,4 +1,4 @@
-"""Writes for modules: numbering published versions."""
+"""Writes for modules: numbering published versions, unpublishing a module as one unit, retiring pages."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.blocks import StreamValue
 from wagtail.models import Page
 
-from .models import ModulePage, ModuleVersion, SectionPage
+from .models import RETIREMENT_FIELDS, ModulePage, ModuleVersion, SectionPage
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -26,6 +27,7 @@ def _content_fields(model: type[Page]) -> list[str]:
         field.name
         for field in model._meta.get_fields(include_parents=False)
         if getattr(field, "concrete", False) and not field.auto_created and field.name != "page_ptr"
+        and field.name not in RETIREMENT_FIELDS
     ]
     return [*_SHARED_CONTENT_FIELDS, *own]
 
@@ -115,3 +117,61 @@ def current_version_number(module: ModulePage) -> int:
     """Return the module's latest version number (1 if none was recorded yet)."""
     latest = ModuleVersion.objects.filter(module_id=module.pk).order_by("-number").values_list("number").first()
     return latest[0] if latest else 1
+
+
+def unpublish_module_sections(*, module: ModulePage, user: User | None = None) -> list[SectionPage]:
+    """Unpublish every live section of a module that is no longer live; return the sections unpublished.
+
+    A module is published and unpublished as one unit: learners must never reach a section of a
+    module that is not live. Each section's unpublish is logged under the acting user.
+    """
+    from wagtail.actions.unpublish_page import UnpublishPageAction
+
+    if ModulePage.objects.filter(pk=module.pk, live=True).exists():
+        return []
+    sections = list(SectionPage.objects.child_of(module).live().order_by("path"))
+    for section in sections:
+        UnpublishPageAction(section, user=user).execute(skip_permission_checks=True)
+    return sections
+
+
+@transaction.atomic
+def retire_page(*, page: ModulePage | SectionPage, user: User, note: str) -> ModulePage | SectionPage:
+    """Retire a module or section: unpublish it (a module with its sections) and freeze it, keeping every record.
+
+    Retirement replaces deletion for content learners have used: their events, completions and
+    certificates keep pointing at it, and the trial's reports keep counting it.
+    """
+    from wagtail.actions.unpublish_page import UnpublishPageAction
+
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Say why this is retired: the note is kept with the page and its module's versions.")
+    page = type(page).objects.select_for_update().get(pk=page.pk)
+    if page.is_retired:
+        raise ValidationError(f"“{page.title}” is already retired.")
+    # A draft waiting for sign-off would otherwise publish the retired page again.
+    workflow_state = page.current_workflow_state
+    if workflow_state is not None:
+        workflow_state.cancel(user=user)
+    type(page).objects.filter(pk=page.pk).update(retired_at=timezone.now(), retired_by=user, retirement_note=note)
+    page.refresh_from_db()
+    if page.live:
+        # Unpublishing a module takes its sections with it (modules/receivers.py); a section's
+        # unpublish records the module's next version, which carries this note.
+        UnpublishPageAction(page, user=user, log_action="modules.retire").execute(skip_permission_checks=True)
+    return page
+
+
+@transaction.atomic
+def reinstate_page(*, page: ModulePage | SectionPage, user: User) -> ModulePage | SectionPage:
+    """Lift a page's retirement; it stays unpublished until it is published again through sign-off."""
+    from wagtail.log_actions import log
+
+    page = type(page).objects.select_for_update().get(pk=page.pk)
+    if not page.is_retired:
+        raise ValidationError(f"“{page.title}” is not retired.")
+    type(page).objects.filter(pk=page.pk).update(retired_at=None, retired_by=None, retirement_note="")
+    log(instance=page, action="modules.reinstate", user=user)
+    page.refresh_from_db()
+    return page

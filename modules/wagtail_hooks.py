@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
+from django.http import Http404
+from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from core.exports import SafeExportIndexView
 
-from .models import ModuleVersion
+from . import admin_views
+from .models import ModulePage, ModuleVersion, SectionPage
 from .resources import may_open_documents_directly
+from .structure import cached_section_module
 
 
 class ReadOnlyForAdminUsersPolicy(ModelPermissionPolicy):
@@ -64,3 +68,55 @@ def refuse_public_document_serving(document, request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise PermissionDenied("Open this resource from its module section.")
+
+
+@hooks.register("before_serve_page", order=-10)
+def refuse_sections_of_unpublished_modules(page, request, serve_args, serve_kwargs):
+    """Answer 404 for a live section whose module is not live: a module is published as one unit."""
+    # Wagtail's routing checks only the page itself is live, not its parents. The module is read
+    # from the structure cache the section's renderer uses anyway, so a warm view costs no query.
+    if isinstance(page, SectionPage):
+        module = cached_section_module(page)
+        if module is None or not module.live:
+            raise Http404("This section's module is not published.")
+    return None
+
+
+# ---- Retire, don't delete: content learners used is retired (unpublished and kept).
+
+
+@hooks.register("register_admin_urls")
+def register_retirement_urls():
+    urls = [
+        path("<int:page_id>/retire/", admin_views.retire, name="retire"),
+        path("<int:page_id>/reinstate/", admin_views.reinstate, name="reinstate"),
+    ]
+    return [path("modules/", include((urls, "modules_admin"), namespace="modules_admin"))]
+
+
+@hooks.register("register_log_actions")
+def register_retirement_log_actions(actions):
+    actions.register_action("modules.retire", "Retire", "Retired (unpublished and kept)")
+    actions.register_action("modules.reinstate", "Reinstate", "Reinstated as a draft")
+
+
+hooks.register("before_delete_page", admin_views.refuse_delete_with_activity)
+hooks.register("before_edit_page", admin_views.refuse_editing_retired)
+
+
+def _retire_button(page, user, priority: int):
+    specific = page.specific_deferred
+    if isinstance(specific, ModulePage | SectionPage) and not specific.is_retired and admin_views.may_retire(page, user):
+        yield Button(
+            "Retire", reverse("modules_admin:retire", args=[page.pk]), icon_name="warning", priority=priority
+        )
+
+
+@hooks.register("register_page_listing_more_buttons")
+def page_listing_retire_button(page, user, next_url=None):
+    yield from _retire_button(page, user, priority=35)
+
+
+@hooks.register("register_page_header_buttons")
+def page_header_retire_button(page, user, view_name, next_url=None):
+    yield from _retire_button(page, user, priority=55)

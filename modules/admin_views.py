@@ -1,0 +1,122 @@
+"""Admin views for retiring content: refuse to delete what learners used, and retire or reinstate instead."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin.utils import NestedObjects
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from wagtail.admin import messages
+from wagtail.models import Page
+
+from .activity import activity_in_subtree
+from .models import ModulePage, SectionPage
+from .services import reinstate_page, retire_page
+
+RETIRABLE = (ModulePage, SectionPage)
+
+
+class RetireForm(forms.Form):
+    note = forms.CharField(
+        label="Why is this being retired?",
+        help_text="Kept with the page and shown in the module's versions report.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why this is being retired."},
+    )
+
+
+def _retirable(page_id: int) -> ModulePage | SectionPage:
+    page = get_object_or_404(Page, pk=page_id).specific
+    if not isinstance(page, RETIRABLE):
+        raise Http404("Only modules and sections are retired.")
+    return page
+
+
+def may_retire(page: Page, user) -> bool:
+    """Return True if the user may retire or reinstate the page (those who may publish it: moderators, admins)."""
+    # Not can_unpublish(), which is false for a page that is not live (a retired one, say).
+    return page.permissions_for_user(user).can_publish()
+
+
+def protected_records(page: Page) -> dict[str, int]:
+    """Return, by kind, the records that would stop the page (and its subtree) from being deleted."""
+    collector = NestedObjects(using=router.db_for_write(Page))
+    collector.collect(list(Page.objects.descendant_of(page, inclusive=True)))
+    counts: dict[str, int] = {}
+    for obj in collector.protected:
+        name = str(obj._meta.verbose_name_plural)
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def refuse_delete_with_activity(request: HttpRequest, page: Page):
+    """Refuse (Wagtail's `before_delete_page`) to delete a page whose subtree holds learner activity or kept records."""
+    activity = activity_in_subtree(page)
+    protected = protected_records(page) if not activity.exists else {}
+    if not activity.exists and not protected:
+        return None
+    specific = page.specific
+    context = {
+        "page": specific,
+        "activity": activity,
+        "protected": sorted(protected.items()),
+        "retirable": isinstance(specific, RETIRABLE) and not specific.is_retired,
+        "may_retire": isinstance(specific, RETIRABLE) and may_retire(specific, request.user),
+    }
+    status = 409 if request.method == "POST" else 200
+    return TemplateResponse(request, "modules/admin/delete_refused.html", context, status=status)
+
+
+def retire(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Ask why, then retire a module or section (unpublished and kept, with every learner record)."""
+    page = _retirable(page_id)
+    if not may_retire(page, request.user):
+        raise PermissionDenied
+    if page.is_retired:
+        messages.warning(request, f"“{page.title}” is already retired.")
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
+    form = RetireForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retire_page(page=page, user=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error("note", error)
+        else:
+            messages.success(request, f"“{page.title}” retired. Learners can no longer open it; every record is kept.")
+            return redirect("wagtailadmin_explore", page.get_parent().pk)
+    context = {
+        "page": page,
+        "form": form,
+        "activity": activity_in_subtree(page),
+        "live_section_count": SectionPage.objects.child_of(page).live().count() if isinstance(page, ModulePage) else 0,
+    }
+    return TemplateResponse(request, "modules/admin/confirm_retire.html", context, status=400 if form.errors else 200)
+
+
+def reinstate(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Lift a retirement (the page stays unpublished until it goes through sign-off again)."""
+    page = _retirable(page_id)
+    if not may_retire(page, request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            reinstate_page(page=page, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"“{page.title}” reinstated as a draft; publish it through sign-off when ready.")
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return TemplateResponse(request, "modules/admin/retired.html", {"page": page, "may_retire": True})
+
+
+def refuse_editing_retired(request: HttpRequest, page: Page):
+    """Show a retired page's retirement instead of its editor (Wagtail's `before_edit_page`)."""
+    specific = page.specific
+    if not isinstance(specific, RETIRABLE) or not specific.is_retired:
+        return None
+    context = {"page": specific, "may_retire": may_retire(specific, request.user)}
+    return TemplateResponse(request, "modules/admin/retired.html", context)
+
