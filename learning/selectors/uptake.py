@@ -18,6 +18,10 @@ Rules, in one place:
 - Window: an event is within the window if it happened before randomisation date + window_weeks
   (00:00 UTC). With no randomisation date (not in trial) the window flags are None.
 - Protocol deviations (control-arm attempts) are never accesses; they are reported separately.
+- Modules: every live module and every module with any recorded activity (page views, answers,
+  downloads, completions, protocol deviations), whether it is live, unpublished or retired, so
+  unpublishing or retiring a module never changes a figure; the report's `modules` list and the
+  CSV's `module_status` column say which.
 - Withdrawn practices keep their rows; nothing is recorded from their withdrawal date (UK
   midnight, measures.collection_ends_at), and nothing dated from then on is counted either, so a
   withdrawal entered in the registry after the fact also removes what was recorded in between
@@ -36,7 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -52,7 +56,7 @@ from ..measures import (
     window_ends_at,
     within_window,
 )
-from ..models import LearningEvent, ModuleCompletion, ProtocolDeviation
+from ..models import KnowledgeCheckAttempt, LearningEvent, ModuleCompletion, ProtocolDeviation
 
 # Arms in the order reports list them.
 ARM_ORDER = (Arm.IMPLEMENTATION, Arm.CONTROL, Arm.NOT_IN_TRIAL)
@@ -67,6 +71,45 @@ def iso_utc(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ModuleStatus:
+    """Where a reported module stands now; its figures are counted the same whatever the status."""
+
+    LIVE = "live"
+    UNPUBLISHED = "unpublished"
+    RETIRED = "retired"
+
+
+def module_status(module: ModulePage) -> str:
+    """Return whether the module is live, unpublished, or retired (retirement wins: a retired module is never live)."""
+    if module.retired_at is not None:
+        return ModuleStatus.RETIRED
+    return ModuleStatus.LIVE if module.live else ModuleStatus.UNPUBLISHED
+
+
+@dataclass(frozen=True)
+class ReportModule:
+    """A module the report covers: its slug, kind and status now (live, unpublished or retired)."""
+
+    slug: str
+    kind: str
+    title: str
+    status: str
+    retired_at: datetime | None = None
+
+    @classmethod
+    def of(cls, module: ModulePage) -> ReportModule:
+        return cls(
+            slug=module.slug, kind=module.kind, title=module.title, status=module_status(module),
+            retired_at=module.retired_at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug, "kind": self.kind, "title": self.title, "status": self.status,
+            "retired_at": iso_utc(self.retired_at),
+        }
 
 
 @dataclass(frozen=True)
@@ -156,6 +199,11 @@ class UptakeReport:
     window_weeks: int
     practices: list[PracticeUptake]
     arms: list[ArmSummary]
+    modules: list[ReportModule] = field(default_factory=list)
+
+    def module_statuses(self) -> dict[str, str]:
+        """Return each reported module's status by slug."""
+        return {module.slug: module.status for module in self.modules}
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (the schema in docs/measures.md)."""
@@ -166,6 +214,7 @@ class UptakeReport:
                 "end": _iso_date(self.end),
                 "window_weeks": self.window_weeks,
             },
+            "modules": [module.as_dict() for module in self.modules],
             "practices": [practice_as_dict(row) for row in self.practices],
             "arms": [arm_as_dict(row) for row in self.arms],
         }
@@ -244,13 +293,22 @@ def arm_as_dict(row: ArmSummary) -> dict[str, Any]:
 
 
 def report_modules() -> list[ModulePage]:
-    """Return the live modules a report covers, by kind (team, in-depth, other) then slug (one query)."""
+    """Return the modules a report covers, by kind (team, in-depth, other) then slug (one query).
+
+    Every live module, and every module with recorded activity whatever its state now (unpublished
+    or retired), so publishing decisions never change the trial's figures.
+    """
     kind_rank = Case(
         *[When(kind=kind, then=Value(rank)) for rank, kind in enumerate(KIND_ORDER)],
         default=Value(len(KIND_ORDER)),
         output_field=IntegerField(),
     )
-    return list(ModulePage.objects.live().annotate(kind_rank=kind_rank).order_by("kind_rank", "slug"))
+    recorded = Q()
+    for model in (LearningEvent, KnowledgeCheckAttempt, ModuleCompletion, ProtocolDeviation):
+        recorded |= Exists(model.objects.filter(module_id=OuterRef("pk")))
+    return list(
+        ModulePage.objects.filter(Q(live=True) | recorded).annotate(kind_rank=kind_rank).order_by("kind_rank", "slug")
+    )
 
 
 def _between(qs, field_name: str, start: datetime | None, end: datetime | None):
@@ -283,7 +341,7 @@ def practice_uptake(
     practices: Iterable[Practice] | None = None,
     modules: list[ModulePage] | None = None,
 ) -> list[PracticeUptake]:
-    """Return each practice's figures per live module for the period, in a fixed number of queries.
+    """Return each practice's figures per reported module (report_modules) for the period, in a fixed number of queries.
 
     Practices default to the whole registry (every arm), ordered by trial ID (practices without one
     last) then ODS code; every practice gets a row for every module, zeros included.
@@ -465,7 +523,8 @@ def uptake_report(
     practices: Iterable[Practice] | None = None,
 ) -> UptakeReport:
     """Return the uptake report for the period: every practice's figures and each arm's summary."""
-    rows = practice_uptake(start=start, end=end, window_weeks=window_weeks, practices=practices)
+    modules = report_modules()
+    rows = practice_uptake(start=start, end=end, window_weeks=window_weeks, practices=practices, modules=modules)
     return UptakeReport(
         generated_at=timezone.now(),
         start=start,
@@ -473,4 +532,5 @@ def uptake_report(
         window_weeks=window_weeks,
         practices=rows,
         arms=arm_summary(rows),
+        modules=[ReportModule.of(module) for module in modules],
     )

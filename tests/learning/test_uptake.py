@@ -287,6 +287,10 @@ EXPECTED_ARMS = [
 EXPECTED_REPORT = {
     "generated_at": "2026-05-01T12:00:00Z",
     "parameters": {"start": None, "end": None, "window_weeks": 12},
+    "modules": [
+        {"slug": "team", "kind": "team", "title": "Module team", "status": "live", "retired_at": None},
+        {"slug": "in-depth", "kind": "in_depth", "title": "Module in-depth", "status": "live", "retired_at": None},
+    ],
     "practices": EXPECTED_PRACTICES,
     "arms": EXPECTED_ARMS,
 }

@@ -55,7 +55,7 @@ def test_csv_has_one_row_per_practice_per_module():
     ]
     assert rows[0] == {
         "trial_id": "IMP-01", "ods_code": "A81001", "arm": "implementation", "randomised_on": "2026-01-05",
-        "withdrawn_on": "", "module": "team", "kind": "team", "accesses": "4", "learners": "3", "completers": "3",
+        "withdrawn_on": "", "module": "team", "kind": "team", "module_status": "live", "accesses": "4", "learners": "3", "completers": "3",
         "completers_by_role": "gp=1;practice_manager=1;practice_nurse=1",
         "first_access_at": "2026-01-12T09:00:00Z", "first_completion_at": "2026-01-12T09:59:59Z",
         "first_access_days_from_randomisation": "7", "first_completion_days_from_randomisation": "7",
@@ -78,7 +78,7 @@ def test_csv_arms():
         ("not_in_trial", "team"), ("not_in_trial", "in-depth"),
     ]
     assert rows[0] == {
-        "arm": "implementation", "practices": "2", "module": "team", "kind": "team",
+        "arm": "implementation", "practices": "2", "module": "team", "kind": "team", "module_status": "live",
         "accesses_median": "3.50", "accesses_q1": "3.25", "accesses_q3": "3.75", "accesses_min": "3", "accesses_max": "4",
         "learners_median": "2.50", "learners_q1": "2.25", "learners_q3": "2.75", "learners_min": "2", "learners_max": "3",
         "completers_median": "2.00", "completers_q1": "1.50", "completers_q3": "2.50", "completers_min": "1",
@@ -94,6 +94,7 @@ def test_empty_registry_prints_an_empty_report():
     assert json.loads(run()) == {
         "generated_at": "2026-05-01T12:00:00Z",
         "parameters": {"start": None, "end": None, "window_weeks": 12},
+        "modules": [],
         "practices": [],
         "arms": [],
     }

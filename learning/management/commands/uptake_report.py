@@ -18,7 +18,7 @@ from learning.selectors.uptake import ArmSummary, PracticeUptake, UptakeReport, 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 PRACTICE_COLUMNS = [
-    "trial_id", "ods_code", "arm", "randomised_on", "withdrawn_on", "module", "kind",
+    "trial_id", "ods_code", "arm", "randomised_on", "withdrawn_on", "module", "kind", "module_status",
     "accesses", "learners", "completers", "completers_by_role", "first_access_at", "first_completion_at",
     "first_access_days_from_randomisation", "first_completion_days_from_randomisation",
     "accessed_within_window", "practice_completed", "completed_within_window", "protocol_deviations",
@@ -27,7 +27,7 @@ SPREAD_FIGURES = ("accesses", "learners", "completers")
 SPREAD_STATS = ("median", "q1", "q3", "min", "max")
 FLAGS = ("practice_completed", "completed_within_window")
 ARM_COLUMNS = [
-    "arm", "practices", "module", "kind",
+    "arm", "practices", "module", "kind", "module_status",
     *[f"{figure}_{stat}" for figure in SPREAD_FIGURES for stat in SPREAD_STATS],
     *[f"{flag}_{part}" for flag in FLAGS for part in ("count", "share")],
 ]
@@ -50,15 +50,15 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def practice_csv_rows(rows: list[PracticeUptake]) -> list[list[Any]]:
-    """Return one CSV row per practice per module."""
+def practice_csv_rows(rows: list[PracticeUptake], statuses: dict[str, str]) -> list[list[Any]]:
+    """Return one CSV row per practice per module, with each module's status (live, unpublished, retired)."""
     out = []
     for row in rows:
         for slug, m in row.modules.items():
             by_role = ";".join(f"{role}={count}" for role, count in m.completers_by_role.items())
             values = [
                 row.trial_id, row.ods_code, row.arm, row.randomised_on, row.withdrawn_on, slug, m.kind,
-                m.accesses, m.learners, m.completers, by_role, iso_utc(m.first_access_at),
+                statuses.get(slug), m.accesses, m.learners, m.completers, by_role, iso_utc(m.first_access_at),
                 iso_utc(m.first_completion_at), m.first_access_days_from_randomisation,
                 m.first_completion_days_from_randomisation, m.accessed_within_window, m.practice_completed,
                 m.completed_within_window, m.protocol_deviations,
@@ -67,12 +67,12 @@ def practice_csv_rows(rows: list[PracticeUptake]) -> list[list[Any]]:
     return out
 
 
-def arm_csv_rows(arms: list[ArmSummary]) -> list[list[Any]]:
-    """Return one CSV row per arm per module."""
+def arm_csv_rows(arms: list[ArmSummary], statuses: dict[str, str]) -> list[list[Any]]:
+    """Return one CSV row per arm per module, with each module's status (live, unpublished, retired)."""
     out = []
     for arm in arms:
         for slug, m in arm.modules.items():
-            values: list[Any] = [arm.arm, arm.practices, slug, m.kind]
+            values: list[Any] = [arm.arm, arm.practices, slug, m.kind, statuses.get(slug)]
             for figure in SPREAD_FIGURES:
                 spread = getattr(m, figure)
                 values += [getattr(spread, stat) for stat in SPREAD_STATS]
@@ -145,8 +145,8 @@ class Command(BaseCommand):
         writer = safe_csv.writer(buffer, lineterminator="\n")
         if arms:
             writer.writerow(ARM_COLUMNS)
-            writer.writerows(arm_csv_rows(report.arms))
+            writer.writerows(arm_csv_rows(report.arms, report.module_statuses()))
         else:
             writer.writerow(PRACTICE_COLUMNS)
-            writer.writerows(practice_csv_rows(report.practices))
+            writer.writerows(practice_csv_rows(report.practices, report.module_statuses()))
         return buffer.getvalue()
