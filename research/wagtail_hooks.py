@@ -1,10 +1,45 @@
-"""Research in the Wagtail admin: the Research > Data cuts screens and the export actions in the audit log."""
+"""Research in the Wagtail admin: Research > Data cuts (researchers and admins only); export actions in the audit log."""
 
 from __future__ import annotations
 
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from . import admin_views
 from .services import LOG_CREATED, LOG_DOWNLOADED
+
+
+class ResearchMenuItem(MenuItem):
+    """A menu item shown only to researchers and admins (the views check again on the server)."""
+
+    def is_shown(self, request) -> bool:
+        return admin_views.may_export_research_data(request.user)
+
+
+research_menu = Menu(register_hook_name="register_research_menu_item", construct_hook_name="construct_research_menu")
+
+
+@hooks.register("register_research_menu_item")
+def register_data_cuts_menu_item() -> MenuItem:
+    return ResearchMenuItem("Data cuts", reverse("research_cuts:index"), icon_name="download", order=100)
+
+
+@hooks.register("register_admin_menu_item")
+def register_research_menu() -> MenuItem:
+    return SubmenuMenuItem("Research", research_menu, icon_name="table", order=700, name="research")
+
+
+@hooks.register("register_admin_urls")
+def register_research_urls():
+    urls = [
+        path("", admin_views.CutIndexView.as_view(), name="index"),
+        path("new/", admin_views.CutCreateView.as_view(), name="create"),
+        path("<int:pk>/", admin_views.CutDetailView.as_view(), name="detail"),
+        path("<int:pk>/status/", admin_views.CutStatusView.as_view(), name="status"),
+        path("<int:pk>/download/", admin_views.CutDownloadView.as_view(), name="download"),
+    ]
+    return [path("research/cuts/", include((urls, "research_cuts"), namespace="research_cuts"))]
 
 
 @hooks.register("register_log_actions")
