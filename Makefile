@@ -24,6 +24,10 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Emailed links (and the default Site, set by migrate) use the address the server listens on.
+run: export DJANGO_BASE_URL ?= http://127.0.0.1:$(PORT)
+# runserver under the dev settings also runs Celery beat's schedule (scheduled publishing, the
+# outbox sweep) in-process when there is no broker: see config/devserver.
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -12,10 +12,18 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 # Demonstration data (seed_demo) lives in its own app, installed here and in the test settings
 # (which build on these) only: production never loads its code, commands or published passwords.
-INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
+# config.devserver comes first so its runserver (the server plus Celery beat's schedule in-process,
+# when there is no broker) replaces staticfiles' own.
+INSTALLED_APPS = ["config.devserver", *INSTALLED_APPS, "demo"]
 DEMO_DATA_ALLOWED = True
 RESEARCH_PSEUDONYM_KEY = os.environ.get("RESEARCH_PSEUDONYM_KEY") or "dev-only-pseudonym-key"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The embedded beat (config.devserver) would log each task it sends and runs, every minute; errors still show.
+from .base import LOGGING  # noqa: E402
+
+LOGGING["loggers"]["celery.beat"] = {"level": "WARNING"}
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 
 # runserver and the test live server serve static files themselves; WhiteNoise is for production.
 from .base import MIDDLEWARE  # noqa: E402
