@@ -1,4 +1,4 @@
-"""Admin views for retiring content: refuse to delete what learners used, and retire or reinstate instead."""
+"""Admin views for modules' structure: refuse to delete what learners used, retire or reinstate, change the structure."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from wagtail.models import Page
 
 from .activity import activity_in_subtree
 from .models import ModulePage, SectionPage
-from .services import reinstate_page, retire_page
+from .services import SectionPlacement, change_module_structure, reinstate_page, retire_page
 
 RETIRABLE = (ModulePage, SectionPage)
 
@@ -120,3 +120,87 @@ def refuse_editing_retired(request: HttpRequest, page: Page):
     context = {"page": specific, "may_retire": may_retire(specific, request.user)}
     return TemplateResponse(request, "modules/admin/retired.html", context)
 
+
+
+class StructureForm(forms.Form):
+    """Each section's position and module, and the required change note, for one module."""
+
+    change_note = forms.CharField(
+        label="What changed, and why?",
+        help_text="Required. Shown in the module versions report and beside this version on learners' records.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Describe the change: it is shown in the versions report and on learners' records."},
+    )
+
+    def __init__(self, *args, module: ModulePage, sections: list[SectionPage], modules: list[ModulePage], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.module = module
+        self.sections = sections
+        self.modules = {str(m.pk): m for m in modules}
+        count = len(sections)
+        for number, section in enumerate(sections, start=1):
+            self.fields[f"position_{section.pk}"] = forms.IntegerField(
+                label=f"Position of “{section.title}”", min_value=1, max_value=max(count, 1), initial=number,
+                error_messages={
+                    "required": f"Give “{section.title}” a position from 1 to {count}.",
+                    "min_value": f"Give “{section.title}” a position from 1 to {count}.",
+                    "max_value": f"Give “{section.title}” a position from 1 to {count}.",
+                    "invalid": f"Give “{section.title}” a position from 1 to {count}.",
+                },
+            )
+            self.fields[f"module_{section.pk}"] = forms.ChoiceField(
+                label=f"Module of “{section.title}”", choices=[(key, m.title) for key, m in self.modules.items()],
+                initial=str(module.pk),
+            )
+
+    def rows(self):
+        """Return each section with its two fields, in the module's current order."""
+        return [
+            (section, self[f"position_{section.pk}"], self[f"module_{section.pk}"]) for section in self.sections
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        here = str(self.module.pk)
+        positions = [cleaned.get(f"position_{s.pk}") for s in self.sections if cleaned.get(f"module_{s.pk}") == here]
+        if None not in positions and len(set(positions)) != len(positions):
+            raise ValidationError("Give each section that stays in this module a different position.")
+        return cleaned
+
+    def placements(self) -> list[SectionPlacement]:
+        return [
+            SectionPlacement(
+                section=section,
+                module=self.modules[self.cleaned_data[f"module_{section.pk}"]],
+                position=self.cleaned_data[f"position_{section.pk}"],
+            )
+            for section in self.sections
+        ]
+
+
+def change_structure(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Reorder a module's sections or move some to another module, with a required change note; number new versions."""
+    module = get_object_or_404(ModulePage, pk=page_id)
+    if module.is_retired:
+        return refuse_editing_retired(request, module)
+    if not may_retire(module, request.user):
+        raise PermissionDenied
+    sections = list(SectionPage.objects.child_of(module).order_by("path"))
+    modules = [
+        m for m in ModulePage.objects.filter(retired_at__isnull=True).order_by("path") if may_retire(m, request.user)
+    ]
+    form = StructureForm(request.POST or None, module=module, sections=sections, modules=modules)
+    if request.method == "POST" and form.is_valid():
+        try:
+            versions = change_module_structure(
+                module=module, placements=form.placements(), user=request.user,
+                change_note=form.cleaned_data["change_note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            numbers = ", ".join(f"{v.module.title} version {v.number}" for v in versions) or "no new version"
+            messages.success(request, f"Structure changed: {numbers}.")
+            return redirect("wagtailadmin_explore", module.pk)
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "modules/admin/change_structure.html", {"page": module, "form": form}, status=status)

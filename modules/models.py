@@ -9,7 +9,7 @@ from django.db import models
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, Site
+from wagtail.models import Page, PagePermissionTester, Site
 from wagtail.search import index
 
 from accounts.roles import PracticeRole
@@ -62,6 +62,20 @@ class RetirableMixin(models.Model):
 
 
 RETIREMENT_FIELDS = ("retired_at", "retired_by", "retirement_note")
+
+
+class ModulePermissionTester(PagePermissionTester):
+    """A module's sections are reordered on its "Change structure" page (with a change note), not by dragging."""
+
+    def can_reorder_children(self) -> bool:
+        return False
+
+
+class SectionPermissionTester(PagePermissionTester):
+    """A section changes place or module on its module's "Change structure" page (with a change note), not by Move."""
+
+    def can_move(self) -> bool:
+        return False
 
 
 class ModuleIndexPage(RestrictionCheckMixin, Page):
@@ -181,6 +195,10 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
         """Return True if the module is written for the role (a module with no audience is for all)."""
         return not self.audience_roles or role in self.audience_roles
 
+    def permissions_for_user(self, user) -> PagePermissionTester:
+        """Return Wagtail's permissions for the module, without reordering its sections by dragging."""
+        return ModulePermissionTester(user, self)
+
     def get_context(self, request, *args, **kwargs):
         from .selectors import module_sections
 
@@ -208,6 +226,10 @@ class SectionPage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
     parent_page_types = ["modules.ModulePage"]
     subpage_types: list[str] = []
+
+    def permissions_for_user(self, user) -> PagePermissionTester:
+        """Return Wagtail's permissions for the section, without moving it by Wagtail's Move."""
+        return SectionPermissionTester(user, self)
 
     def serve(self, request, *args, **kwargs):
         """Render the section through the app that registered `render_section_page` (learning)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -16,7 +17,7 @@ from wagtail.models import Page, PageLogEntry, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .links import forget_module_index_url
-from .models import ModulePage, SectionPage
+from .models import ModulePage, ModuleVersion, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
 from .services import record_module_version, unpublish_module_sections
 from .structure import forget_module_structure, section_module_id
@@ -129,38 +130,73 @@ def _versioned_module_id(page: Page) -> int | None:
     return None
 
 
-def _record_version(*, module_id: int, page_id: int, revision_id: int | None) -> None:
+def _publisher(*, page_id: int, revision_id: int | None, fallback_user_id: int | None):
+    """Return who published or unpublished: the log entry's user, else the admin request's, else the revision's author."""
+    entries = PageLogEntry.objects.filter(page_id=page_id).select_related("user").order_by("-timestamp", "-pk")
+    if revision_id is not None:
+        # The publish log entry names who published (an approver, say), unlike the revision,
+        # which names who wrote it. A scheduled publish names whoever scheduled it.
+        entry = entries.filter(revision_id=revision_id, action__startswith="wagtail.publish", user__isnull=False).first()
+    else:
+        entry = entries.filter(action__in=UNPUBLISH_ACTIONS, user__isnull=False).first()
+    if entry is not None:
+        return entry.user
+    if fallback_user_id is not None:
+        return get_user_model().objects.filter(pk=fallback_user_id).first()
+    return None
+
+
+def _change_note(page: Page, *, module_id: int, published: bool) -> str:
+    """Describe a section's publish or unpublish as a structure change, or "" for a change of content only."""
+    if not isinstance(page, SectionPage):
+        return ""
+    if not published:
+        if page.retired_at is not None:
+            return f"Section “{page.title}” retired: {page.retirement_note}"
+        return f"Section “{page.title}” unpublished."
+    versions = ModuleVersion.objects.filter(module_id=module_id).order_by("-number")
+    latest = versions.values_list("revisions", flat=True).first()
+    if latest is not None and str(page.pk) not in latest:
+        return f"Section “{page.title}” added."
+    return ""
+
+
+def _record_version(
+    *, module_id: int, page_id: int, revision_id: int | None, fallback_user_id: int | None, change_note: str
+) -> None:
     module = ModulePage.objects.filter(pk=module_id).first()
     if module is None:
         return
-    publisher = None
-    if revision_id is not None:
-        # The publish log entry names who published (an approver, say), unlike the revision,
-        # which names who wrote it.
-        entry = (
-            PageLogEntry.objects.filter(page_id=page_id, revision_id=revision_id, action__startswith="wagtail.publish")
-            .select_related("user")
-            .order_by("-timestamp")
-            .first()
-        )
-        publisher = entry.user if entry else None
-    record_module_version(module=module, published_by=publisher)
+    publisher = _publisher(page_id=page_id, revision_id=revision_id, fallback_user_id=fallback_user_id)
+    record_module_version(module=module, published_by=publisher, change_note=change_note)
 
 
-def _schedule_version(page: Page, revision_id: int | None) -> None:
-    module_id = _versioned_module_id(page.specific)
+def _schedule_version(page: Page, revision, *, published: bool) -> None:
+    specific = page.specific
+    module_id = _versioned_module_id(specific)
     if module_id is None:
         return
+    # Read now, while the request that publishes is still running: outside a transaction the
+    # callback below runs at once, before Wagtail writes its log entry, so the admin's log
+    # context (the signed-in user) and the revision's author are the fallbacks for who did it.
+    context_user = get_active_log_context().user
+    fallback_user_id = getattr(context_user, "pk", None) or (getattr(revision, "user_id", None) if revision else None)
+    note = _change_note(specific, module_id=module_id, published=published)
     # After commit: a publish rolled back records nothing, and several pages published in one
     # transaction (e.g. a whole module) become one version.
-    transaction.on_commit(partial(_record_version, module_id=module_id, page_id=page.pk, revision_id=revision_id))
+    transaction.on_commit(
+        partial(
+            _record_version, module_id=module_id, page_id=page.pk, revision_id=revision.pk if revision else None,
+            fallback_user_id=fallback_user_id, change_note=note,
+        )
+    )
 
 
 @receiver(page_published)
 def on_page_published_record_version(sender, instance, revision, **kwargs) -> None:
-    _schedule_version(instance, revision.pk if revision is not None else None)
+    _schedule_version(instance, revision, published=True)
 
 
 @receiver(page_unpublished)
 def on_page_unpublished_record_version(sender, instance, **kwargs) -> None:
-    _schedule_version(instance, None)
+    _schedule_version(instance, None, published=False)

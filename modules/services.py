@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -46,7 +47,9 @@ def _content_hash(rows: list[dict[str, Any]]) -> str:
 
 
 @transaction.atomic
-def record_module_version(*, module: ModulePage, published_by: User | None = None) -> ModuleVersion | None:
+def record_module_version(
+    *, module: ModulePage, published_by: User | None = None, change_note: str = ""
+) -> ModuleVersion | None:
     """Append the module's next version if its live content changed; return the current version.
 
     Returns None while the module itself is not live: its sections' publishes are folded into the
@@ -90,6 +93,7 @@ def record_module_version(*, module: ModulePage, published_by: User | None = Non
         published_by=published_by,
         revisions=revisions,
         content_hash=content_hash,
+        change_note=change_note.strip(),
     )
 
 
@@ -175,3 +179,67 @@ def reinstate_page(*, page: ModulePage | SectionPage, user: User) -> ModulePage 
     log(instance=page, action="modules.reinstate", user=user)
     page.refresh_from_db()
     return page
+
+
+@dataclass(frozen=True)
+class SectionPlacement:
+    """Where a section goes in a structure change: its module and its 1-based position there."""
+
+    section: SectionPage
+    module: ModulePage
+    position: int
+
+
+@transaction.atomic
+def change_module_structure(
+    *, module: ModulePage, placements: list[SectionPlacement], user: User, change_note: str
+) -> list[ModuleVersion]:
+    """Reorder a module's sections and move some to other modules, then number each changed module's next version.
+
+    Rule for learners' progress: a section with learner activity never changes module (it is
+    retired, and a new section added where it is wanted), so every progress row and event keeps
+    naming the module its section belongs to. Reordering keeps every learner's progress: progress
+    is kept per section, and engagement weighs sections by weight, not position.
+    """
+    from .activity import activity_for_pages
+
+    change_note = (change_note or "").strip()
+    if not change_note:
+        raise ValidationError("Describe the change: the note is shown in the versions report and on learners' records.")
+    children = {page.pk: page for page in SectionPage.objects.child_of(module)}
+    if sorted(p.section.pk for p in placements) != sorted(children):
+        raise ValidationError("Place every section of the module exactly once.")
+    moving = [p for p in placements if p.module.pk != module.pk]
+    for placement in moving:
+        if activity_for_pages([placement.section.pk]).exists:
+            raise ValidationError(
+                f"“{placement.section.title}” has learner activity, so it cannot move to another module: "
+                "retire it here and add a new section to the other module."
+            )
+        if not Page._slug_is_available(placement.section.slug, placement.module, page=placement.section):
+            raise ValidationError(
+                f"“{placement.module.title}” already has a section at the address “{placement.section.slug}”."
+            )
+    staying = sorted((p for p in placements if p.module.pk == module.pk), key=lambda p: (p.position, p.section.path))
+    before = [page.pk for page in SectionPage.objects.child_of(module).order_by("path")]
+    if not moving and [p.section.pk for p in staying] == before:
+        raise ValidationError("Nothing changed: the sections are already in this order in this module.")
+    from wagtail.actions.move_page import MovePageAction
+
+    # Sections are never moved by Wagtail's own Move (SectionPermissionTester), so its permission
+    # check would refuse; the view calling this checked the user may publish every module touched.
+    for placement in moving:
+        section = SectionPage.objects.get(pk=placement.section.pk)
+        MovePageAction(section, placement.module, pos="last-child", user=user).execute(skip_permission_checks=True)
+    # Re-append the staying sections in their new order (each move keeps the tree consistent).
+    for placement in staying:
+        section = SectionPage.objects.get(pk=placement.section.pk)
+        MovePageAction(section, module, pos="last-child", user=user).execute(skip_permission_checks=True)
+    affected = [module, *{p.module.pk: p.module for p in moving}.values()]
+    versions = []
+    for changed in affected:
+        _forget_structure(changed.pk)
+        version = record_module_version(module=changed, published_by=user, change_note=change_note)
+        if version is not None:
+            versions.append(version)
+    return versions

@@ -39,12 +39,12 @@ class ModuleVersionViewSet(ModelViewSet):
     add_to_admin_menu = False
     permission_policy = ReadOnlyForAdminUsersPolicy(ModuleVersion)
     index_view_class = SafeExportIndexView
-    list_display = ["module", "number", "published_at", "published_by"]
-    list_export = ["module", "number", "published_at", "published_by", "content_hash"]
+    list_display = ["module", "number", "published_at", "published_by", "change_note"]
+    list_export = ["module", "number", "published_at", "published_by", "change_note", "content_hash"]
     export_filename = "module-versions"
     list_filter = ["module"]
     inspect_view_enabled = True
-    inspect_view_fields = ["module", "number", "published_at", "published_by", "revisions", "content_hash"]
+    inspect_view_fields = ["module", "number", "published_at", "published_by", "change_note", "revisions", "content_hash"]
     copy_view_enabled = False
     add_to_reference_index = False
     form_fields: list[str] = []
@@ -90,6 +90,7 @@ def register_retirement_urls():
     urls = [
         path("<int:page_id>/retire/", admin_views.retire, name="retire"),
         path("<int:page_id>/reinstate/", admin_views.reinstate, name="reinstate"),
+        path("<int:page_id>/structure/", admin_views.change_structure, name="structure"),
     ]
     return [path("modules/", include((urls, "modules_admin"), namespace="modules_admin"))]
 
@@ -107,6 +108,11 @@ hooks.register("before_edit_page", admin_views.refuse_editing_retired)
 def _retire_button(page, user, priority: int):
     specific = page.specific_deferred
     if isinstance(specific, ModulePage | SectionPage) and not specific.is_retired and admin_views.may_retire(page, user):
+        if isinstance(specific, ModulePage):
+            yield Button(
+                "Change structure", reverse("modules_admin:structure", args=[page.pk]), icon_name="list-ul",
+                priority=priority - 1,
+            )
         yield Button(
             "Retire", reverse("modules_admin:retire", args=[page.pk]), icon_name="warning", priority=priority
         )

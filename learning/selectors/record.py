@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q
 
-from modules.models import ModulePage
+from modules.models import ModulePage, ModuleVersion
 
 from ..measures import VIEW_EVENT_TYPES, shown_percent
 from ..models import EventType, KnowledgeCheckAttempt, LearningEvent, ModuleCompletion, ModuleProgress
@@ -30,6 +30,13 @@ class RecordRow:
     check_attempts: int
     checks_correct: int
     downloads: int
+    # The change note of each version of the module, by number (modules.ModuleVersion).
+    version_notes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def completions_with_notes(self) -> list[tuple[ModuleCompletion, str]]:
+        """Return each completion with the change note of the module version it was made on."""
+        return [(c, self.version_notes.get(c.module_version, "")) for c in self.completions]
 
     @property
     def engagement_whole(self) -> int:
@@ -42,7 +49,7 @@ class RecordRow:
 
 
 def learner_record(user) -> list[RecordRow]:
-    """Return the learner's own record per module: live modules and any with history (five queries)."""
+    """Return the learner's own record per module: live modules and any with history (six queries)."""
     views = Q(event_type__in=VIEW_EVENT_TYPES)
     events = {
         row["module_id"]: row
@@ -69,7 +76,12 @@ def learner_record(user) -> list[RecordRow]:
     for completion in ModuleCompletion.objects.filter(user=user).order_by("completed_at", "id"):
         completions.setdefault(completion.module_id, []).append(completion)
     history = set(events) | set(attempts) | set(progress) | set(completions)
-    modules = ModulePage.objects.filter(Q(pk__in=history) | Q(live=True)).order_by("path")
+    modules = list(ModulePage.objects.filter(Q(pk__in=history) | Q(live=True)).order_by("path"))
+    notes: dict[int, dict[int, str]] = {}
+    for module_id, number, note in ModuleVersion.objects.filter(
+        module_id__in=[m.pk for m in modules]
+    ).values_list("module_id", "number", "change_note"):
+        notes.setdefault(module_id, {})[number] = note
     rows = []
     for module in modules:
         row = progress.get(module.pk)
@@ -90,6 +102,7 @@ def learner_record(user) -> list[RecordRow]:
                 check_attempts=tried.get("n", 0),
                 checks_correct=tried.get("correct", 0),
                 downloads=counts.get("downloads", 0),
+                version_notes=notes.get(module.pk, {}),
             )
         )
     return rows
