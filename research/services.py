@@ -9,7 +9,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from wagtail.log_actions import log
 
 from outbox.services import enqueue_after_commit
 
-from .exports.package import ExportParameters, PackageResult, count_rows, write_package, zip_package
+from .exports.package import FORMATS, ExportParameters, PackageResult, count_rows, write_package, zip_package
 from .models import CutStatus, DataCut, ExportAction, ExportAudit, validate_cut_name
 from .selectors import freeze_registry
 
@@ -186,7 +186,7 @@ class CommandExport:
 
 def export_to_directory(
     *, directory: Path, start: date | None = None, end: date | None = None, cut_name: str | None = None,
-    actor_label: str, on_progress=None,
+    actor_label: str, export_format: str = "csv", on_progress=None,
 ) -> CommandExport:
     """Write a package into a new directory (nothing left behind on failure) and audit it.
 
@@ -196,6 +196,8 @@ def export_to_directory(
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ValidationError(f"{directory} already exists and is not an empty directory; choose a new one.")
     _validate_period(start, end)
+    if export_format not in FORMATS:
+        raise ValidationError(f"Unknown format {export_format!r}: choose one of {', '.join(FORMATS)}.")
     cut = None
     if cut_name:
         cut = DataCut.objects.filter(name=cut_name).first()
@@ -206,9 +208,10 @@ def export_to_directory(
             )
         if cut is None:
             cut = create_cut(name=cut_name, start=start, end=end)
-        parameters, frozen = cut_parameters(cut), cut.frozen
+        parameters, frozen = replace(cut_parameters(cut), format=export_format), cut.frozen
     else:
-        parameters, frozen = ExportParameters(cut_at=timezone.now(), start=start, end=end), freeze_registry()
+        parameters = ExportParameters(cut_at=timezone.now(), start=start, end=end, format=export_format)
+        frozen = freeze_registry()
     directory.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-", dir=directory.parent))
     try:

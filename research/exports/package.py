@@ -37,11 +37,14 @@ from .codebook import (
     codebook_markdown,
     codebook_rows,
 )
+from .xapi import statement_lines
 
 PACKAGE_NAME = "practice-learning-access-log"
 FORMAT_VERSION = 1
 SOFTWARE_NAME = "practice-learning"
 CODEBOOK_MD = "codebook.md"
+XAPI_STATEMENTS = "access_log.xapi.jsonl"
+FORMATS = ("csv", "xapi")
 DATAPACKAGE = "datapackage.json"
 MANIFEST = "manifest.json"
 # Files in the order they are written, listed in the manifest and packed in the zip.
@@ -70,6 +73,8 @@ class ExportParameters:
     start: date | None = None
     end: date | None = None
     cut_name: str | None = None
+    # "csv": the data package; "xapi": the package plus the access log as xAPI statements.
+    format: str = "csv"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,8 +82,15 @@ class ExportParameters:
             "cut_at": iso_second(self.cut_at),
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
-            "format": "csv",
+            "format": self.format,
         }
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        """Return the package's files in order (the manifest last)."""
+        if self.format == "xapi":
+            return (*FILE_ORDER[:-1], XAPI_STATEMENTS, MANIFEST)
+        return FILE_ORDER
 
 
 @dataclass(frozen=True)
@@ -143,17 +155,22 @@ class _Labels:
         return [practice.trial_id, practice.arm, practice.nation]
 
 
+def _access_row(record: tuple, labels: _Labels, pseudonym: Pseudonymiser) -> list:
+    (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
+     occurred_at, detail) = record
+    detail = detail or {}
+    document_id = detail.get("document_id")
+    return [
+        pseudonym(user_id), *labels.practice(practice_id), role, event_type, *labels.module(module_id),
+        *labels.section(section_id), module_version, visit_number, iso_second(occurred_at),
+        str(detail.get("block_id", "")), _bool(detail.get("is_correct")),
+        int(document_id) if document_id not in (None, "") else "",
+    ]
+
+
 def _access_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
-    for (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
-         occurred_at, detail) in rows:
-        detail = detail or {}
-        document_id = detail.get("document_id")
-        yield [
-            pseudonym(user_id), *labels.practice(practice_id), role, event_type, *labels.module(module_id),
-            *labels.section(section_id), module_version, visit_number, iso_second(occurred_at),
-            str(detail.get("block_id", "")), _bool(detail.get("is_correct")),
-            int(document_id) if document_id not in (None, "") else "",
-        ]
+    for record in rows:
+        yield _access_row(record, labels, pseudonym)
 
 
 def _completion_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
@@ -191,6 +208,7 @@ def _practice_rows(practices: list[FrozenPractice]) -> Iterator[list]:
         ]
 
 
+ACCESS_SOURCE = "events"
 # Data table -> (learning table it reads, row builder).
 _SOURCES: dict[str, tuple[str, Callable]] = {
     ACCESS_LOG.name: ("events", _access_rows),
@@ -307,8 +325,11 @@ def write_package(
     counts[CODEBOOK.path] = _TableWriter(directory, CODEBOOK, lambda rows: None).write(codebook_rows())
     (directory / CODEBOOK_MD).write_text(codebook_markdown(intro=_codebook_intro(parameters)), encoding="utf-8")
     _dump_json(directory / DATAPACKAGE, datapackage_descriptor(parameters))
+    if parameters.format == "xapi":
+        counts[XAPI_STATEMENTS] = _write_statements(directory, where, labels, pseudonym)
 
-    files = [_written(directory, name, counts.get(name)) for name in FILE_ORDER if name != MANIFEST]
+    names = parameters.file_names
+    files = [_written(directory, name, counts.get(name)) for name in names if name != MANIFEST]
     manifest = {
         "package": PACKAGE_NAME,
         "format_version": FORMAT_VERSION,
@@ -322,6 +343,18 @@ def write_package(
     files.append(_written(directory, MANIFEST, None))
     data_rows = sum(counts[table.path] for table in ALL_TABLES if table is not CODEBOOK)
     return PackageResult(files=tuple(files), rows=data_rows)
+
+
+def _write_statements(directory: Path, where: RecordFilter, labels: _Labels, pseudonym: Pseudonymiser) -> int:
+    """Write the access log's events again as xAPI statements, one JSON line each; return how many."""
+    records = iter_records(ACCESS_SOURCE, where, batch_size=conf.EXPORT_BATCH_SIZE)
+    rows = ((record[0], _access_row(record, labels, pseudonym)) for record in records)
+    written = 0
+    with (directory / XAPI_STATEMENTS).open("w", encoding="utf-8", newline="\n") as handle:
+        for line in statement_lines(rows, ACCESS_LOG.header):
+            handle.write(line)
+            written += 1
+    return written
 
 
 def _written(directory: Path, name: str, rows: int | None) -> WrittenFile:
@@ -342,11 +375,11 @@ def _codebook_intro(parameters: ExportParameters) -> str:
     )
 
 
-def zip_package(*, directory: Path, target: Any, cut_at: datetime) -> None:
+def zip_package(*, directory: Path, target: Any, cut_at: datetime, names: tuple[str, ...] = FILE_ORDER) -> None:
     """Pack the package's files into a zip in a fixed order with fixed times, so the zip is reproducible too."""
     stamp = cut_at.astimezone(UTC).timetuple()[:6]
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for name in FILE_ORDER:
+        for name in names:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

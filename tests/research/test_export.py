@@ -332,3 +332,35 @@ def test_a_cut_name_must_be_new_and_well_formed():
         create_cut(name="../etc", enqueue=False)
     with pytest.raises(ValidationError, match="end date must be after"):
         create_cut(name="two", start=date(2026, 3, 1), end=date(2026, 2, 1), enqueue=False)
+
+
+def test_xapi_format_also_writes_the_events_as_pseudonymous_xapi_statements(tmp_path, settings):
+    settings.WAGTAILADMIN_BASE_URL = "https://learning.example.org"
+    trial = build_trial()
+    a = trial["members"]["a"].user_id
+    with time_machine.travel(CUT_TIME, tick=False):
+        call_command("export_access_log", "--out", str(tmp_path / "x"), "--format", "xapi", "--cut", "x")
+        call_command("export_access_log", "--out", str(tmp_path / "y"), "--format", "xapi", "--cut", "x")
+    raw = (tmp_path / "x" / "access_log.xapi.jsonl").read_bytes()
+    assert raw == (tmp_path / "y" / "access_log.xapi.jsonl").read_bytes()
+    statements = [json.loads(line) for line in raw.decode().splitlines()]
+    assert len(statements) == 11
+    assert len({s["id"] for s in statements}) == 11
+    site = "https://learning.example.org"
+    first, answer = statements[0], statements[3]
+    assert first["actor"] == {"objectType": "Agent", "account": {"homePage": site, "name": pid(a)}}
+    assert first["verb"]["id"] == "http://adlnet.gov/expapi/verbs/launched"
+    assert first["object"]["id"] == f"{site}/xapi/activities/module/team"
+    assert first["timestamp"] == "2026-01-12T09:00:00Z"
+    assert first["version"] == "1.0.3"
+    assert answer["verb"]["id"] == "http://adlnet.gov/expapi/verbs/answered"
+    assert answer["object"]["id"] == f"{site}/xapi/activities/module/team/section/section-2/check/{trial['check_id']}"
+    assert answer["result"] == {"success": False}
+    assert answer["context"]["extensions"][f"{site}/xapi/extensions/practice-trial-id"] == "IMP-01"
+    assert [s["verb"]["display"]["en-GB"] for s in statements].count("completed") == 2
+    assert all("mbox" not in json.dumps(s["actor"]) for s in statements)
+    manifest = json.loads((tmp_path / "x" / "manifest.json").read_text())
+    assert manifest["parameters"]["format"] == "xapi"
+    assert {
+        k: v for k, v in manifest["files"][-1].items() if k in ("path", "rows")
+    } == {"path": "access_log.xapi.jsonl", "rows": 11}

@@ -42,7 +42,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cut", help="The data cut's name: an existing cut is generated again; a new name freezes one now."
         )
-        parser.add_argument("--format", choices=["csv"], default="csv", help="Output format (csv data package).")
+        parser.add_argument(
+            "--format", choices=["csv", "xapi"], default="csv",
+            help="csv: the data package (default); xapi: the package plus access_log.xapi.jsonl (xAPI 1.0.3 statements).",
+        )
 
     def handle(self, *args, **options) -> None:
         start = _parse_date("start", options["start"])
@@ -60,6 +63,7 @@ class Command(BaseCommand):
         try:
             export = export_to_directory(
                 directory=directory, start=start, end=end, cut_name=cut_name, actor_label=f"command line ({user})",
+                export_format=options["format"],
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
