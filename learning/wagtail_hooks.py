@@ -119,3 +119,27 @@ def gate_module_pages(serve_next):
 def learner_activity(page_ids):
     """Count the learners and recorded events that name these module or section pages (modules.activity)."""
     return page_activity(page_ids)
+
+
+# --- Question analytics for content staff (learning/admin_reports.py) ------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_question_analytics_urls():
+    from .admin_reports import admin_urls
+
+    return admin_urls()
+
+
+@hooks.register("register_reports_menu_item")
+def register_knowledge_check_report_menu_item():
+    from .admin_reports import knowledge_checks_menu_item
+
+    return knowledge_checks_menu_item()
+
+
+@hooks.register("register_reports_menu_item")
+def register_section_reach_report_menu_item():
+    from .admin_reports import section_reach_menu_item
+
+    return section_reach_menu_item()
