@@ -81,7 +81,9 @@ class SectionPermissionTester(PagePermissionTester):
 class ModuleIndexPage(RestrictionCheckMixin, Page):
     """The list of modules at /modules/."""
 
-    intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+    intro = RichTextField(
+        features=RICH_TEXT_FEATURES, blank=True, help_text="Shown above the list of modules (optional)."
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
@@ -114,13 +116,20 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
     take them, so editors reorder sections with Wagtail's own "Sort menu order".
     """
 
-    kind = models.CharField(max_length=10, choices=ModuleKind.choices, default=ModuleKind.OTHER)
+    kind = models.CharField(
+        max_length=10, choices=ModuleKind.choices, default=ModuleKind.OTHER,
+        help_text="Which of the programme's modules this is (team or in-depth); uptake reports list and "
+        "label each module by it.",
+    )
     summary = models.TextField(help_text="One or two sentences shown on the module list.")
     audience_roles = models.JSONField(
         default=list, blank=True,
         help_text="Practice roles this module is written for. Leave empty for everyone.",
     )
-    estimated_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    estimated_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text="About how long the whole module takes, in minutes; learners see it on the module list and page.",
+    )
     cpd_hours = models.DecimalField(
         "CPD hours", max_digits=4, decimal_places=2, validators=[MinValueValidator(0)],
         help_text="Learning time printed on the certificate (for RCGP credits and NMC hours).",
@@ -139,7 +148,10 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
         "certificate validity (months)", null=True, blank=True, validators=[MinValueValidator(1)],
         help_text="Leave empty for certificates that never expire.",
     )
-    introduction = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+    introduction = RichTextField(
+        features=RICH_TEXT_FEATURES, blank=True,
+        help_text="Shown on the module page above its list of sections (optional).",
+    )
 
     base_form_class = ModulePageForm
     content_panels = [
@@ -172,6 +184,9 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
     ]
     parent_page_types = ["modules.ModuleIndexPage"]
     subpage_types = ["modules.SectionPage"]
+    # The admin's explorer lists sections in the order learners take them (Wagtail's default for a
+    # page's children is the most recently edited first).
+    admin_default_ordering = "ord"
 
     def clean(self) -> None:
         super().clean()
@@ -215,12 +230,15 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
 class SectionPage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (Page's __str__ is the title)
     """One section of a module; its weight sets its share of the module's content."""
 
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, help_text="One or two sentences shown under the section's title (optional).")
     weight = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Relative share of the module's content (a section of weight 2 counts twice).",
     )
-    body = StreamField(SectionBodyBlock(), blank=True)
+    body = StreamField(
+        SectionBodyBlock(), blank=True,
+        help_text="The section's content, in the order learners read it; add blocks with the + button.",
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("summary"), FieldPanel("weight"), FieldPanel("body")]
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
