@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template import engines
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from core import content_cache
 
 from .marking import KNOWLEDGE_CHECK, KnowledgeCheck, check_from_block
 from .section_context import LearningContext, preview_context
@@ -107,10 +113,10 @@ def section_body_segments(section, *, preview: bool = False) -> tuple[BodySegmen
         # A preview shows unpublished content: never cache it under the live revision.
         return _render(section, preview=True)
     key = _cache_key(section)
-    segments = cache.get(key)
+    segments = content_cache.get(key)
     if segments is None:
         segments = _render(section)
-        cache.set(key, segments, BODY_CACHE_SECONDS)
+        content_cache.set(key, segments, BODY_CACHE_SECONDS)
     return tuple(
         BodySegment(html=mark_safe(segment.html), check=segment.check) if segment.html else segment  # noqa: S308
         for segment in segments
@@ -153,10 +159,90 @@ def section_body_html(section, learning: LearningContext, request) -> SafeString
     return mark_safe("".join(parts))  # noqa: S308 - each part is template output, escaped where rendered
 
 
-def render_section_page(section, request, *args, learning=None, **kwargs) -> TemplateResponse:
+class _ShellUser:
+    """The signed-in learner as the shared shell sees them: their name is filled in per view."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, name: str) -> None:
+        self.email = name
+        self._name = name
+
+    def get_full_name(self) -> str:
+        return self._name
+
+
+# Placeholders for the learner's own parts of a shared shell. The process's random token makes
+# them impossible to write into content, so no editor's text can be mistaken for one.
+_TOKEN = secrets.token_hex(16)
+PERSONAL_PARTS = ("title_prefix", "error_summary", "notice", "progress", "body", "messages_html", "name", "csrf")
+_PLACEHOLDER = {part: mark_safe(f"\x1d{_TOKEN}:{part}\x1d") for part in PERSONAL_PARTS}  # noqa: S308
+_SPLIT = re.compile(f"\x1d{_TOKEN}:(\\w+)\x1d")
+# Context processors' values that belong to the request, not to the shell.
+_PER_REQUEST_KEYS = frozenset({"user", "perms", "messages", "DEFAULT_MESSAGE_LEVELS", "request", "csrf_token"})
+
+
+def _shared_processor_values(request) -> dict:
+    """Run the site's context processors and keep what is the same for everyone in the same role (the links)."""
+    values: dict = {}
+    for processor in engines["django"].engine.template_context_processors:
+        values.update(processor(request))
+    return {key: value for key, value in values.items() if key not in _PER_REQUEST_KEYS}
+
+
+def _render_include(name: str, **context) -> str:
+    return get_template(name).render(context)
+
+
+def _personal_parts(section, learning: LearningContext, request) -> dict[str, str]:
+    error = learning.check_error
+    notice = learning.notice
+    parts = {
+        "title_prefix": "Error: " if error else "",
+        "error_summary": _render_include("learning/includes/check_error_summary.html", error=error) if error else "",
+        "notice": _render_include("learning/includes/notice.html", notice=notice) if notice else "",
+        "progress": "",
+        "body": section_body_html(section, learning, request),
+        "messages_html": "",
+    }
+    if learning.position and not learning.is_preview:
+        parts["progress"] = _render_include(
+            "learning/includes/progress.html", percent=learning.engagement_whole, text=learning.progress_text
+        )
+    storage = get_messages(request)
+    if storage:
+        parts["messages_html"] = _render_include("includes/messages.html", messages=storage)
+    return {key: mark_safe(value) for key, value in parts.items()}  # noqa: S308 - template output
+
+
+def _shell(section, learning: LearningContext, shared: dict) -> tuple[str, ...]:
+    """Render the section page once with placeholders for the learner's parts; return it split at them."""
+    context = {
+        **shared, "page": section, "self": section, "learning": learning,
+        "user": _ShellUser(_PLACEHOLDER["name"]), "csrf_token": _PLACEHOLDER["csrf"], "messages": (),
+        **{part: _PLACEHOLDER[part] for part in PERSONAL_PARTS if part not in {"name", "csrf"}},
+    }
+    return tuple(_SPLIT.split(get_template(SECTION_TEMPLATE).render(context)))
+
+
+def _shell_key(section, learning: LearningContext, shared: dict) -> tuple:
+    module = learning.module
+    structure = learning.structure
+    return (
+        "learning:section-shell", section.pk, _cache_key(section), section.title, section.seo_title, section.summary,
+        module.pk if module else None, module.title if module else None,
+        structure.version if structure else None, repr(sorted(shared.items())),
+    )
+
+
+def render_section_page(section, request, *args, learning=None, **kwargs) -> HttpResponse:
     """Return the section page for the learner's context, or with a neutral context in an editor's preview.
 
     `learning` is the gate's function that records the view and returns the learner's context.
+    Everything but the learner's own parts is rendered once per published revision, role's links
+    and module structure, and kept in the process (core.content_cache); each view fills in the
+    learner's name, CSRF token, messages, notice, progress and answers.
     """
     if learning is not None:
         learning = learning()
@@ -165,6 +251,17 @@ def render_section_page(section, request, *args, learning=None, **kwargs) -> Tem
             # Live section views always come through the gate, which passes the learner's context.
             raise PermissionDenied("Section pages are served through the learning gate.")
         learning = preview_context(section, request, None)
-    context = {"page": section, "self": section, "request": request, "learning": learning,
-               "body": section_body_html(section, learning, request)}
-    return TemplateResponse(request, SECTION_TEMPLATE, context)
+    parts = _personal_parts(section, learning, request)
+    if learning.is_preview:
+        context = {"page": section, "self": section, "request": request, "learning": learning, **parts}
+        return TemplateResponse(request, SECTION_TEMPLATE, context)
+    shared = _shared_processor_values(request)
+    pieces = content_cache.local(
+        _shell_key(section, learning, shared), lambda: _shell(section, learning, shared)
+    )
+    user = request.user
+    values = {**parts, "name": escape(user.get_full_name() or user.email)}
+    if "csrf" in pieces[1::2]:
+        values["csrf"] = get_token(request)
+    html = "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
+    return HttpResponse(html)

@@ -27,6 +27,8 @@ from wagtail import hooks
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
 
+from core import content_cache
+
 ROUTE_FORMAT = 1
 ROUTE_SECONDS = 24 * 3600
 RESTRICTIONS_KEY = "modules:view-restrictions-exist"
@@ -41,10 +43,28 @@ def _route_key(request: HttpRequest, path: str) -> str:
     return f"modules:route:{ROUTE_FORMAT}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
+SITE_ROOTS_KEY = "modules:site-root-paths"
+
+
+def site_root_paths(request: HttpRequest | None = None) -> list:
+    """Return Wagtail's Site roots, kept for the request (as Wagtail's own page URLs keep them) and the process.
+
+    Wagtail caches them in the shared cache and clears them when a Site is saved; the receivers
+    that drop the module list's address on a Site change also end the content generation.
+    """
+    roots = getattr(request, "_wagtail_cached_site_root_paths", None) if request is not None else None
+    if roots is None:
+        roots = content_cache.get(SITE_ROOTS_KEY)
+        if roots is None:
+            roots = Site.get_site_root_paths()
+            content_cache.set(SITE_ROOTS_KEY, roots, ROUTE_SECONDS)
+        if request is not None:
+            request._wagtail_cached_site_root_paths = roots
+    return roots
+
+
 def _sites_signature(request: HttpRequest) -> tuple:
-    # Wagtail caches the Site roots itself (and clears them when a Site changes); pages read them
-    # again to build their URLs, so this costs no query on a warm cache.
-    return tuple((root.site_id, root.root_path, root.root_url) for root in Site.get_site_root_paths())
+    return tuple((root.site_id, root.root_path, root.root_url) for root in site_root_paths(request))
 
 
 def _page_id_key(page_id: int) -> str:
@@ -53,7 +73,7 @@ def _page_id_key(page_id: int) -> str:
 
 def _remember(request: HttpRequest, path: str, page: Page) -> None:
     key = _route_key(request, path)
-    cache.set(key, (page.pk, page.content_type_id, page.path, _sites_signature(request)), ROUTE_SECONDS)
+    content_cache.set(key, (page.pk, page.content_type_id, page.path, _sites_signature(request)), ROUTE_SECONDS)
     # Remember which keys name the page, so its receivers can drop them when it changes.
     keys = cache.get(_page_id_key(page.pk)) or ()
     if key not in keys:
@@ -64,10 +84,11 @@ def forget_page_routes(page_id: int) -> None:
     """Drop the cached routes to a page (after it is published, unpublished, moved or deleted)."""
     keys = cache.get(_page_id_key(page_id)) or ()
     cache.delete_many([*keys, _page_id_key(page_id)])
+    content_cache.content_changed()
 
 
 def _cached_page(request: HttpRequest, path: str) -> Page | None:
-    entry = cache.get(_route_key(request, path))
+    entry = content_cache.get(_route_key(request, path))
     if entry is None:
         return None
     page_id, content_type_id, tree_path, sites = entry
@@ -87,7 +108,7 @@ def route_for_request(request: HttpRequest, path: str) -> RouteResult | None:
         return RouteResult(page)
     route = Page.route_for_request(request, path)
     if route is None:
-        cache.delete(_route_key(request, path))
+        content_cache.delete(_route_key(request, path))
         return None
     page, args, kwargs = route
     # Only plain routes are cached: a page whose own route() consumed part of the path, or added
@@ -119,16 +140,17 @@ def serve(request: HttpRequest, path: str) -> HttpResponse:
 
 def view_restrictions_exist() -> bool:
     """Return True if any page on the site has a view restriction (cached; one query when not)."""
-    exist = cache.get(RESTRICTIONS_KEY)
+    exist = content_cache.get(RESTRICTIONS_KEY)
     if exist is None:
         exist = PageViewRestriction.objects.exists()
-        cache.set(RESTRICTIONS_KEY, exist, RESTRICTIONS_SECONDS)
+        content_cache.set(RESTRICTIONS_KEY, exist, RESTRICTIONS_SECONDS)
     return exist
 
 
 def forget_view_restrictions() -> None:
     """Make the next view ask the database whether any view restriction exists."""
     cache.delete(RESTRICTIONS_KEY)
+    content_cache.content_changed()
 
 
 class RestrictionCheckMixin:

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.cache import cache
 from wagtail.models import Page
 
+from core import content_cache
+
 from .models import ModulePage, SectionPage
 from .services import current_version_number
 
@@ -180,10 +182,11 @@ def forget_module_structure(module_id: int) -> None:
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, None)
+    content_cache.content_changed()
 
 
 def _generation(module_id: int) -> int:
-    return cache.get(_generation_key(module_id), 0)
+    return content_cache.get(_generation_key(module_id), 0)
 
 
 def current_module_version(module: ModulePage) -> int:
@@ -192,11 +195,11 @@ def current_module_version(module: ModulePage) -> int:
     # forgets the structure after its commit) leaves this entry already stale.
     generation = _generation(module.pk)
     key = f"modules:version:{STRUCTURE_FORMAT}:{module.pk}"
-    entry = cache.get(key)
+    entry = content_cache.get(key)
     if entry is not None and entry[0] == generation:
         return entry[1]
     version = current_version_number(module)
-    cache.set(key, (generation, version), STRUCTURE_CACHE_SECONDS)
+    content_cache.set(key, (generation, version), STRUCTURE_CACHE_SECONDS)
     return version
 
 
@@ -208,7 +211,7 @@ def cached_section_module(section: Page) -> ModulePage | None:
     sections (forget_module_structure) makes it stale.
     """
     key = f"modules:module-at:{STRUCTURE_FORMAT}:{_module_path(section)}"
-    entry = cache.get(key)
+    entry = content_cache.get(key)
     if entry is not None:
         module_id, generation, module = entry
         if _generation(module_id) == generation:
@@ -221,7 +224,7 @@ def cached_section_module(section: Page) -> ModulePage | None:
     generation = _generation(module_id)
     module = ModulePage.objects.filter(pk=module_id).first()
     if module is not None:
-        cache.set(key, (module.pk, generation, module), STRUCTURE_CACHE_SECONDS)
+        content_cache.set(key, (module.pk, generation, module), STRUCTURE_CACHE_SECONDS)
     return module
 
 
@@ -236,8 +239,8 @@ def module_structure(module: ModulePage, *, version: int | None = None) -> Modul
         f"modules:structure:{STRUCTURE_FORMAT}:{module.pk}:{version}:{generation}:"
         f"{targets.threshold}:{targets.pass_mark}"
     )
-    structure = cache.get(key)
+    structure = content_cache.get(key)
     if structure is None:
         structure = _build_structure(module, version)
-        cache.set(key, structure, STRUCTURE_CACHE_SECONDS)
+        content_cache.set(key, structure, STRUCTURE_CACHE_SECONDS)
     return structure
