@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import models
 
 from core.permissions import ADMIN_GROUP
@@ -44,6 +45,37 @@ def user_in_groups(user, *names: str) -> bool:
         cached = set(user.groups.values_list("name", flat=True))
         user._group_names_cache = cached
     return bool(cached.intersection(names))
+
+
+GROUP_NAMES_SECONDS = 300
+
+
+def _group_names_key(user_id: int) -> str:
+    return f"accounts:group-names:{user_id}"
+
+
+def shown_in_groups(user, *names: str) -> bool:
+    """Return True if the user is in any of the named groups, for choosing which links a page shows.
+
+    Cached per user: a change to the user's groups drops the entry at once (accounts/receivers.py),
+    and a renamed or deleted group shows within GROUP_NAMES_SECONDS. Only for what a page shows;
+    whether someone may do something is always decided by user_in_groups, which asks the database.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    key = _group_names_key(user.pk)
+    cached = cache.get(key)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        cache.set(key, cached, GROUP_NAMES_SECONDS)
+    return bool(cached.intersection(names))
+
+
+def forget_group_names(user_ids) -> None:
+    """Drop the cached group names of these users (after their groups changed)."""
+    cache.delete_many([_group_names_key(user_id) for user_id in user_ids])
 
 
 def is_staff_role(user) -> bool:

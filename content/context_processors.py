@@ -7,7 +7,7 @@ from django.urls import reverse
 
 def site_navigation(request) -> dict:
     """Return the header's navigation links for the current user (marking the current one) and the footer's links."""
-    from accounts.roles import ADMIN, EDITOR, MODERATOR, PRACTICE_LEAD, RESEARCHER, user_in_groups
+    from accounts.roles import ADMIN, EDITOR, MODERATOR, PRACTICE_LEAD, RESEARCHER, shown_in_groups
     from modules.links import module_index_url
 
     user = getattr(request, "user", None)
@@ -18,9 +18,9 @@ def site_navigation(request) -> dict:
             links.append({"label": "My modules", "url": modules_url})
         links.append({"label": "My record", "url": reverse("learning:record")})
         links.append({"label": "My certificates", "url": reverse("certificates:mine")})
-        if user_in_groups(user, PRACTICE_LEAD):
+        if shown_in_groups(user, PRACTICE_LEAD):
             links.append({"label": "My practice", "url": reverse("learning:practice_dashboard")})
-        if user_in_groups(user, EDITOR, MODERATOR, RESEARCHER, ADMIN):
+        if shown_in_groups(user, EDITOR, MODERATOR, RESEARCHER, ADMIN):
             links.append({"label": "Admin", "url": reverse("wagtailadmin_home")})
     path = getattr(request, "path", "")
     for link in links:
