@@ -56,6 +56,11 @@ def _option_ids(section: SectionPage) -> dict[str, str]:
 
 @pytest.fixture
 def worked_example():
+    return build_worked_example()
+
+
+def build_worked_example() -> tuple[ModulePage, tuple[SectionPage, SectionPage, SectionPage]]:
+    """Build the module, learners, views and answers described at the top of this file."""
     module = module_index().add_child(instance=ModulePage(
         title="Asthma basics", slug=f"basics-{uuid.uuid4().hex[:6]}", kind="team", summary="Basics.",
         estimated_minutes=20, cpd_hours="0.50", completion_threshold=80,
