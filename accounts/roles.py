@@ -65,11 +65,15 @@ def shown_in_groups(user, *names: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    key = _group_names_key(user.pk)
-    cached = cache.get(key)
+    cached = getattr(user, "_shown_group_names", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        cache.set(key, cached, GROUP_NAMES_SECONDS)
+        key = _group_names_key(user.pk)
+        cached = cache.get(key)
+        if cached is None:
+            cached = frozenset(user.groups.values_list("name", flat=True))
+            cache.set(key, cached, GROUP_NAMES_SECONDS)
+        # Kept on this request's user object too, so a page asking twice reads the cache once.
+        user._shown_group_names = cached
     return bool(cached.intersection(names))
 
 

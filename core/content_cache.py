@@ -136,6 +136,22 @@ def local(key: Any, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def local_get(key: Any) -> Any:
+    """Return a value this process kept with local_set under the current generation, or None."""
+    if _current_generation() is None:
+        return None
+    entry = _memo.entries.get(key)
+    if entry is not None and entry[1] > time.monotonic():
+        return entry[0]
+    return None
+
+
+def local_set(key: Any, value: Any) -> None:
+    """Keep a value in this process's memory only, under the current generation (nothing while not memoising)."""
+    if _current_generation() is not None:
+        _keep(key, value, MEMO_SECONDS)
+
+
 def delete(key: str) -> None:
     """Drop one entry from the shared cache and this process's memory (others keep theirs until it expires)."""
     cache.delete(key)

@@ -16,6 +16,8 @@ from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page, PageLogEntry, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from core.content_cache import content_changed
+
 from .links import forget_module_index_url
 from .models import ModulePage, ModuleVersion, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
@@ -200,3 +202,11 @@ def on_page_published_record_version(sender, instance, revision, **kwargs) -> No
 @receiver(page_unpublished)
 def on_page_unpublished_record_version(sender, instance, **kwargs) -> None:
     _schedule_version(instance, None, published=False)
+
+
+@receiver(post_save, dispatch_uid="modules_page_saved_end_content_generation")
+def on_page_saved_end_content_generation(sender, instance, **kwargs) -> None:
+    # Any save of a page (of any type, so no sender filter), not only a publish: processes keep
+    # pages they served while the content generation holds (core/content_cache.py).
+    if isinstance(instance, Page):
+        content_changed()

@@ -7,7 +7,9 @@ the row it names has been read back: it must still be live, still at the same tr
 move, a slug change, an unpublish or a delete sends the request down Wagtail's own walk, which
 also rewrites or drops the entry), and the Site roots (Wagtail's own cached list, cleared when a
 Site is saved) must be the ones it was found under. So a stale or per-process cache can cost a
-query, never serve the wrong page. Receivers (modules/receivers.py) still drop a page's entries
+query, never serve the wrong page. Once checked, a process keeps the page (core/content_cache.py)
+until the site's content generation changes, which any save, publish, unpublish, move or delete of
+a page does, or for at most a minute; while Redis is down every view reads the row again. Receivers (modules/receivers.py) still drop a page's entries
 when it is published, unpublished, moved or deleted, so the next view does not pay for the check.
 
 Wagtail's own `check_view_restrictions` hook reads the page's ancestors and their restrictions
@@ -17,6 +19,7 @@ has no view restriction at all.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 from django.contrib.contenttypes.models import ContentType
@@ -88,7 +91,14 @@ def forget_page_routes(page_id: int) -> None:
 
 
 def _cached_page(request: HttpRequest, path: str) -> Page | None:
-    entry = content_cache.get(_route_key(request, path))
+    key = _route_key(request, path)
+    # The page as this process last read and checked it, while the content generation holds (any
+    # save, publish, unpublish, move or delete of a page ends it): a copy, so nothing a request sets
+    # on it reaches the next.
+    kept = content_cache.local_get(("modules:route-page", key))
+    if kept is not None:
+        return copy.copy(kept)
+    entry = content_cache.get(key)
     if entry is None:
         return None
     page_id, content_type_id, tree_path, sites = entry
@@ -98,6 +108,7 @@ def _cached_page(request: HttpRequest, path: str) -> Page | None:
     page = model.objects.filter(pk=page_id).first()
     if page is None or not page.live or page.path != tree_path or sites != _sites_signature(request):
         return None
+    content_cache.local_set(("modules:route-page", key), copy.copy(page))
     return page
 
 
