@@ -6,6 +6,8 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from core import converters  # noqa: F401 (registers the <id:...> converter)
+
 from . import admin_views
 from .services import LOG_CREATED, LOG_DOWNLOADED
 
@@ -35,9 +37,9 @@ def register_research_urls():
     urls = [
         path("", admin_views.CutIndexView.as_view(), name="index"),
         path("new/", admin_views.CutCreateView.as_view(), name="create"),
-        path("<int:pk>/", admin_views.CutDetailView.as_view(), name="detail"),
-        path("<int:pk>/status/", admin_views.CutStatusView.as_view(), name="status"),
-        path("<int:pk>/download/", admin_views.CutDownloadView.as_view(), name="download"),
+        path("<id:pk>/", admin_views.CutDetailView.as_view(), name="detail"),
+        path("<id:pk>/status/", admin_views.CutStatusView.as_view(), name="status"),
+        path("<id:pk>/download/", admin_views.CutDownloadView.as_view(), name="download"),
     ]
     return [path("research/cuts/", include((urls, "research_cuts"), namespace="research_cuts"))]
 
