@@ -214,6 +214,24 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
         """Return Wagtail's permissions for the module, without reordering its sections by dragging."""
         return ModulePermissionTester(user, self)
 
+    # The approver signs off a module as a whole: the first (default) preview, which the sign-off
+    # task's preview uses too, shows the draft module with every section's latest draft.
+    preview_modes = [("whole", "Whole module, with draft sections"), ("", "Module page")]
+
+    def serve_preview(self, request, mode_name):
+        """Render the whole draft module (mode "whole") or the module page as learners see it."""
+        if mode_name != "whole":
+            return super().serve_preview(request, mode_name)
+        from django.template.response import TemplateResponse
+
+        from .selectors import draft_module_sections
+
+        context = {
+            "page": self, "self": self, "is_preview": True, "request": request,
+            "sections": draft_module_sections(self),
+        }
+        return TemplateResponse(request, "modules/module_whole_preview.html", context)
+
     def get_context(self, request, *args, **kwargs):
         from .selectors import module_sections
 

@@ -14,14 +14,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import Page, PageLogEntry, PageViewRestriction, Site
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.signals import page_published, page_unpublished, post_page_move, workflow_approved
 
 from core.content_cache import content_changed
 
 from .links import forget_module_index_url
 from .models import ModulePage, ModuleVersion, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
-from .services import record_module_version, unpublish_module_sections
+from .services import publish_signed_off_sections, record_module_version, unpublish_module_sections
 from .structure import forget_module_structure, section_module_id
 
 
@@ -119,6 +119,18 @@ def _acting_user(page: Page, actions: tuple[str, ...]):
 @receiver(page_unpublished, sender=ModulePage)
 def on_module_unpublished_unpublish_sections(sender, instance, **kwargs) -> None:
     unpublish_module_sections(module=instance, user=_acting_user(instance, UNPUBLISH_ACTIONS))
+
+
+# ---- A module is signed off as one unit: approving it publishes its sections' drafts (what the
+# approver saw in the whole-module preview), in the approval's transaction, so one version results.
+
+
+@receiver(workflow_approved)
+def on_module_signed_off_publish_sections(sender, instance, user=None, **kwargs) -> None:
+    page = instance.content_object
+    specific = page.specific if isinstance(page, Page) else None
+    if isinstance(specific, ModulePage):
+        publish_signed_off_sections(module=specific, user=user)
 
 
 # ---- Module versions: a publish that changes what learners see numbers a new version.

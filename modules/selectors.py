@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .models import ModuleIndexPage, ModulePage, ModuleVersion, SectionPage
@@ -44,3 +45,46 @@ def knowledge_checks(section: SectionPage) -> list[tuple[str, StructValue]]:
 def current_version(module: ModulePage) -> ModuleVersion | None:
     """Return the module's latest recorded version, or None if it was never published."""
     return ModuleVersion.objects.filter(module_id=module.pk).order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class DraftSection:
+    """A section as its latest draft reads, and how it stands now (for the whole-module preview)."""
+
+    section: SectionPage
+    status: str  # "live", "changed" (live, with a newer draft) or "new" (never published)
+    number: int
+
+
+def signed_off_with_module(section: SectionPage) -> bool:
+    """Return True if the module's sign-off publishes this section's latest draft.
+
+    That is a live section with a newer draft, or a section never published; not a retired one,
+    and not one someone unpublished (it stays unpublished until it is published on its own).
+    """
+    if section.retired_at is not None or section.latest_revision_id is None:
+        return False
+    if section.live:
+        return section.latest_revision_id != section.live_revision_id
+    return section.first_published_at is None
+
+
+def draft_module_sections(module: ModulePage) -> list[DraftSection]:
+    """Return the module's sections as they will read once the module is signed off, in tree order.
+
+    Live sections as they are (or as their latest draft, if the sign-off publishes it) and new
+    sections as drafted; retired and unpublished sections are left out, as they will be then.
+    """
+    rows = []
+    children = SectionPage.objects.child_of(module).filter(retired_at__isnull=True).order_by("path")
+    for child in children:
+        goes_live = signed_off_with_module(child)
+        if not (child.live or goes_live):
+            continue
+        if goes_live:
+            draft = child.get_latest_revision_as_object()
+            status = "changed" if child.live else "new"
+        else:
+            draft, status = child, "live"
+        rows.append(DraftSection(section=draft, status=status, number=len(rows) + 1))
+    return rows

@@ -243,3 +243,19 @@ def change_module_structure(
         if version is not None:
             versions.append(version)
     return versions
+
+
+def publish_signed_off_sections(*, module: ModulePage, user: User | None) -> list[SectionPage]:
+    """Publish the drafts of the module's sections that its sign-off covers (see selectors.signed_off_with_module).
+
+    Called when the module's sign-off is approved, inside Wagtail's approval transaction, so the
+    module and its sections become one module version, published by the approver.
+    """
+    from .selectors import signed_off_with_module
+
+    published = []
+    for section in SectionPage.objects.child_of(module).order_by("path"):
+        if signed_off_with_module(section):
+            section.get_latest_revision().publish(user=user)
+            published.append(section)
+    return published

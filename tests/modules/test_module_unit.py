@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import time_machine
+from django.test import RequestFactory
 from django.urls import reverse
 from wagtail.models import PageLogEntry
 
-from accounts.roles import MODERATOR
+from accounts.roles import EDITOR, MODERATOR
 from learning.models import KnowledgeCheckAttempt, LearningEvent
 from modules.models import ModulePage, SectionPage
+from modules.selectors import current_version
 from tests.accounts.factories import sign_in_with_second_factor
-from tests.learning.factories import build_module, check_id, check_option_ids, learner, sections_of
+from tests.learning.factories import (
+    build_module,
+    check_id,
+    check_option_ids,
+    document,
+    knowledge_check,
+    learner,
+    sections_of,
+)
 
 from .factories import staff_user
 
@@ -107,3 +119,90 @@ def test_sections_of_a_published_module_are_still_served(client, module):
     client.force_login(member.user)
     for section in sections_of(module):
         assert client.get(section.url).status_code == 200
+
+
+def _draft_section_with_check_and_resource(module: ModulePage) -> tuple[SectionPage, object]:
+    """Add a never-published section whose draft holds a knowledge check and a new document."""
+    plan = document(title="Spacer leaflet", name="spacer-leaflet.pdf")
+    body = [
+        knowledge_check("Which inhaler needs a spacer?", [("A pMDI", True), ("A dry powder inhaler", False)]),
+        {"type": "resource", "id": str(uuid.uuid4()),
+         "value": {"title": "Spacer leaflet", "document": plan.pk, "description": "For patients."}},
+    ]
+    section = module.add_child(instance=SectionPage(title="Spacers (draft)", slug="spacers", body=body, live=False))
+    section.save_revision()
+    return section, plan
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_approver_previews_the_whole_draft_module_and_nothing_is_recorded(client, module):
+    member = learner()  # a practice member who is also previewing: still nothing is recorded
+    client.force_login(member.user)
+    original = RequestFactory().get("/", HTTP_COOKIE=f"sessionid={client.cookies['sessionid'].value}")
+    changed = sections_of(module)[0]
+    changed.title = "Section 1, revised"
+    changed.save_revision()
+    draft, plan = _draft_section_with_check_and_resource(module)
+
+    draft_module = ModulePage.objects.get(pk=module.pk)
+    # The default preview, which the sign-off task's preview uses too.
+    response = draft_module.make_preview_request(original_request=original, preview_mode=draft_module.default_preview_mode)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This is a preview. Nothing you do here is recorded." in html
+    assert "Section 1, revised" in html
+    assert "Spacers (draft)" in html
+    assert ">New<" in html
+    assert ">Changed<" in html
+    assert "Which inhaler needs a spacer?" in html
+    assert "Feedback a learner sees after choosing it: Feedback: A pMDI" in html
+    assert "Feedback: A dry powder inhaler" in html
+    # The draft's new document opens from its own (staff-only) address, not the tracked download.
+    assert plan.url in html
+    assert reverse("learning:resource_download", args=[draft.pk, plan.pk]) not in html
+    assert LearningEvent.objects.count() == 0
+
+
+def test_the_module_page_preview_is_still_offered(module):
+    response = module.make_preview_request(preview_mode="")
+    assert response.status_code == 200
+    assert ModulePage.preview_modes[0][0] == "whole"
+
+
+def test_signing_off_a_module_publishes_its_changed_and_new_sections_as_one_version(
+    client, module, django_capture_on_commit_callbacks
+):
+    editor = staff_user(EDITOR)
+    moderator = staff_user(MODERATOR)
+    first, second, third = sections_of(module)
+    second.title = "Section 2, revised"
+    second.save_revision(user=editor)
+    draft, _ = _draft_section_with_check_and_resource(module)
+    with django_capture_on_commit_callbacks(execute=True):
+        third.unpublish()  # unpublished on purpose: the module's sign-off leaves it so
+    module = ModulePage.objects.get(pk=module.pk)
+    module.summary = "Revised for the 2027 season."
+    module.save_revision(user=editor)
+    workflow_state = module.get_workflow().start(module, editor)
+    task_state = workflow_state.current_task_state
+    before = current_version(module).number
+
+    sign_in_with_second_factor(client, moderator)
+    preview = client.get(reverse("wagtailadmin_pages:workflow_preview", args=[module.pk, task_state.task_id]))
+    with django_capture_on_commit_callbacks(execute=True):
+        task_state.task.specific.on_action(task_state, moderator, "approve")
+
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Section 2, revised" in html
+    assert "Spacers (draft)" in html
+    assert "Revised for the 2027 season." in html
+    assert "Section 3" not in html
+    assert SectionPage.objects.get(pk=second.pk).title == "Section 2, revised"
+    assert SectionPage.objects.get(pk=draft.pk).live
+    assert not SectionPage.objects.get(pk=third.pk).live
+    version = current_version(module)
+    assert version.number == before + 1
+    assert version.published_by == moderator
+    assert str(draft.pk) in version.revisions
