@@ -1,7 +1,7 @@
 """Raw records for research exports: events, completions, knowledge-check answers and protocol deviations.
 
-One function per table, each yielding plain tuples in a fixed order (time, then id) in batches, so
-an export of millions of rows holds one batch in memory at a time. The caller says which practices
+One function per table, each yielding plain tuples in a fixed order (time, then id) from one query
+read a batch at a time, so an export of millions of rows holds one batch in memory at a time. The caller says which practices
 to read (`practice_ids`), the period ([start, end), either open), the moment of its data cut
 (`until`, inclusive) and the highest row id the cut saw (`max_id`, inclusive), so rows recorded
 after the cut, even back-dated ones, never appear in it. `collection_ends` maps a practice id to
@@ -19,13 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Max, Q, QuerySet
+from django.db.models.fields.json import KT
 
 from ..models import KnowledgeCheckAttempt, LearningEvent, ModuleCompletion, ProtocolDeviation
 
 EVENT_FIELDS = (
     "id", "user_id", "practice_id", "role", "event_type", "module_id", "section_id", "module_version",
-    "visit_number", "occurred_at", "detail",
+    "visit_number", "occurred_at", "block_id", "is_correct", "document_id",
 )
+# The parts of an event's detail an export needs, read by the database rather than decoding the
+# whole JSON in Python (each comes back as text, or as a number or 1/0 on SQLite; None if absent).
+EVENT_DETAIL_KEYS = ("block_id", "is_correct", "document_id")
 COMPLETION_FIELDS = (
     "id", "user_id", "practice_id", "role", "module_id", "module_version", "cycle", "completed_at",
     "engagement_percent",
@@ -85,23 +89,58 @@ def count_records(name: str, where: RecordFilter) -> int:
 def iter_records(name: str, where: RecordFilter, *, batch_size: int = 5000) -> Iterator[tuple]:
     """Yield the selected rows of a table as tuples (its *_FIELDS), in time then id order, a batch at a time.
 
-    Keyset pagination on (time, id): each batch is one indexed query that starts after the last
-    row of the one before, so memory stays flat and no cursor is held open between batches.
+    One query read through a cursor a batch at a time (a server-side cursor on PostgreSQL, the
+    connection's own stepping on SQLite), so memory stays flat however many rows there are and the
+    database sorts once. The rows are a snapshot on PostgreSQL; a cut's filter (until, max_ids)
+    makes rows added meanwhile irrelevant on SQLite too.
     """
     _, time_field, fields = TABLES[name]
-    qs = _filtered(name, where).order_by(time_field, "id").values_list(*fields)
-    time_index = fields.index(time_field)
-    after: tuple[datetime, int] | None = None
-    while True:
-        page = qs
-        if after is not None:
-            moment, last_id = after
-            page = qs.filter(Q(**{f"{time_field}__gt": moment}) | Q(**{time_field: moment, "id__gt": last_id}))
-        rows = list(page[:batch_size])
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1]
-        after = (last[time_index], last[0])
-        if len(rows) < batch_size:
-            return
+    qs = _filtered(name, where).order_by(time_field, "id")
+    if name == "events":
+        qs = qs.annotate(**{key: KT(f"detail__{key}") for key in EVENT_DETAIL_KEYS})
+    yield from qs.values_list(*fields).iterator(chunk_size=batch_size)
+
+
+# On PostgreSQL the export reads events through COPY: the database formats every value as text
+# (times already in the export's UTC form), so Python neither builds model values nor parses
+# timestamps, and an export runs several times faster. Same filter, same order, same values as
+# iter_records; tests/research compares the two paths' files byte for byte.
+EVENT_TIME_TEXT = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def reads_by_copy() -> bool:
+    """Return True where iter_event_texts works (PostgreSQL)."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def iter_event_texts(where: RecordFilter) -> Iterator[tuple[str | None, ...]]:
+    """Yield the selected events as text tuples (EVENT_FIELDS; occurred_at as YYYY-MM-DDTHH:MM:SSZ) via COPY.
+
+    PostgreSQL only. Every value is text (None for NULL); fractions of a second are cut off, as
+    the export's own formatting does.
+    """
+    import psycopg
+    from django.db import connection
+    from django.db.models import CharField, F, Func
+    from django.db.models.functions import Cast
+
+    text = CharField()
+    columns = {
+        "id_text": Cast("id", text), "user_text": Cast("user_id", text), "practice_text": Cast("practice_id", text),
+        "role_text": F("role"), "event_type_text": F("event_type"), "module_text": Cast("module_id", text),
+        "section_text": Cast("section_id", text), "version_text": Cast("module_version", text),
+        "visit_text": Cast("visit_number", text),
+        "time_text": Func(F("occurred_at"), template=EVENT_TIME_TEXT, output_field=text),
+        **{f"{key}_text": KT(f"detail__{key}") for key in EVENT_DETAIL_KEYS},
+    }
+    qs = _filtered("events", where).order_by("occurred_at", "id").annotate(**columns).values_list(*columns)
+    sql, params = qs.query.sql_with_params()
+    connection.ensure_connection()
+    raw = connection.connection
+    # COPY takes no bind parameters: psycopg's client-side cursor quotes them into the text.
+    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT") as copy:
+        copy.set_types(["text"] * len(columns))
+        yield from copy.rows()

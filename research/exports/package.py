@@ -8,6 +8,7 @@ memory stays flat however many events there are.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import zipfile
@@ -19,7 +20,7 @@ from typing import Any
 
 from core import csv as safe_csv
 from learning.measures import utc_midnight
-from learning.selectors.events import RecordFilter, count_records, iter_records
+from learning.selectors.events import RecordFilter, count_records, iter_event_texts, iter_records, reads_by_copy
 
 from .. import conf
 from ..pseudonyms import Pseudonymiser
@@ -32,7 +33,6 @@ from .codebook import (
     KNOWLEDGE_CHECK_ATTEMPTS,
     PRACTICES,
     PROTOCOL_DEVIATIONS,
-    TIME_FORMAT,
     TableSpec,
     codebook_markdown,
     codebook_rows,
@@ -117,11 +117,23 @@ class PackageResult:
 
 def iso_second(moment: datetime) -> str:
     """Return an aware datetime in UTC as YYYY-MM-DDTHH:MM:SSZ (fractions of a second cut off)."""
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # Formatted by hand: strftime costs several times as much, and an export formats millions.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
 
 
 def _bool(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
+
+
+# A knowledge check's correctness as the database returns it from the event's detail: JSON text
+# on PostgreSQL, 1/0 on SQLite, None when the event is not an answer.
+# (True and False are 1 and 0 as dictionary keys, so booleans are covered too.)
+_CORRECT_CELL = {None: "", "true": "true", "false": "false", 1: "true", 0: "false"}
 
 
 def _sha256(path: Path) -> str:
@@ -136,41 +148,73 @@ class _Labels:
     """The frozen module and section labels and practice attributes of a cut."""
 
     def __init__(self, frozen: dict[str, Any], practices: list[FrozenPractice]) -> None:
-        self.modules = {int(k): v for k, v in frozen["modules"].items()}
-        self.sections = {int(k): v for k, v in frozen["sections"].items()}
-        self.practices = {p.id: p for p in practices}
+        # Each label as the cells it fills, built once and already neutralised (core.csv.safe_cell): an
+        # export meets the same few labels millions of times.
+        safe = safe_csv.safe_cell
+        self.modules = {int(k): (safe(v["slug"]), safe(v["kind"])) for k, v in frozen["modules"].items()}
+        self.sections = {
+            int(k): (safe(v["slug"]), "" if v["position"] is None else v["position"])
+            for k, v in frozen["sections"].items()
+        }
+        self.sections[None] = ("", "")
+        self.practices = {p.id: (safe(p.trial_id), safe(p.arm), safe(p.nation)) for p in practices}
 
     def module(self, module_id: int) -> tuple[str, str]:
-        row = self.modules[module_id]
-        return row["slug"], row["kind"]
+        return self.modules[module_id]
 
     def section(self, section_id: int | None) -> tuple[str, int | str]:
-        if section_id is None:
-            return "", ""
-        row = self.sections[section_id]
-        return row["slug"], "" if row["position"] is None else row["position"]
+        return self.sections[section_id]
 
-    def practice(self, practice_id: int) -> list[str]:
-        practice = self.practices[practice_id]
-        return [practice.trial_id, practice.arm, practice.nation]
+    def practice(self, practice_id: int) -> tuple[str, str, str]:
+        return self.practices[practice_id]
 
 
-def _access_row(record: tuple, labels: _Labels, pseudonym: Pseudonymiser) -> list:
+class _SafeText(dict):
+    """core.csv.safe_cell, remembered per value: for text columns with few distinct values (roles, block ids)."""
+
+    def __missing__(self, value: Any) -> str:
+        cell = self[value] = "" if value is None else safe_csv.safe_cell(str(value))
+        return cell
+
+
+def _access_row(record: tuple, labels: _Labels, pseudonym: Pseudonymiser, safe: _SafeText) -> list:
+    """Return one access-log row whose every cell is already neutralised (or a number, or safe by construction)."""
     (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
-     occurred_at, detail) = record
-    detail = detail or {}
-    document_id = detail.get("document_id")
+     occurred_at, block_id, is_correct, document_id) = record
     return [
-        pseudonym(user_id), *labels.practice(practice_id), role, event_type, *labels.module(module_id),
-        *labels.section(section_id), module_version, visit_number, iso_second(occurred_at),
-        str(detail.get("block_id", "")), _bool(detail.get("is_correct")),
-        int(document_id) if document_id not in (None, "") else "",
+        pseudonym(user_id), *labels.practices[practice_id], safe[role], safe[event_type], *labels.modules[module_id],
+        *labels.sections[section_id], module_version, visit_number, iso_second(occurred_at),
+        safe[block_id], _CORRECT_CELL[is_correct], int(document_id) if document_id not in (None, "") else "",
     ]
 
 
 def _access_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
+    safe = _SafeText()
     for record in rows:
-        yield _access_row(record, labels, pseudonym)
+        yield _access_row(record, labels, pseudonym, safe)
+
+
+def _access_rows_from_text(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
+    """Build access-log rows from PostgreSQL's text tuples (learning.selectors.events.iter_event_texts).
+
+    The same cells as _access_row, byte for byte once written: ids arrive as text, so the label
+    maps are keyed by text here, and the time is already formatted by the database.
+    """
+    practices = {str(k): v for k, v in labels.practices.items()}
+    modules = {str(k): v for k, v in labels.modules.items()}
+    sections = {(None if k is None else str(k)): v for k, v in labels.sections.items()}
+    participants: dict[str, str] = {}
+    safe = _SafeText()
+    for (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
+         occurred_at, block_id, is_correct, document_id) in rows:
+        participant = participants.get(user_id)
+        if participant is None:
+            participant = participants[user_id] = pseudonym(int(user_id))
+        yield [
+            participant, *practices[practice_id], safe[role], safe[event_type], *modules[module_id],
+            *sections[section_id], int(module_version), int(visit_number), occurred_at, safe[block_id],
+            _CORRECT_CELL[is_correct], int(document_id) if document_id else "",
+        ]
 
 
 def _completion_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
@@ -240,15 +284,21 @@ def count_rows(parameters: ExportParameters, frozen: dict[str, Any]) -> int:
 class _TableWriter:
     """Write one CSV table (UTF-8, RFC 4180 line ends, formula cells neutralised), reporting progress."""
 
-    def __init__(self, directory: Path, table: TableSpec, progress: Callable[[int], None]) -> None:
+    def __init__(self, directory: Path, table: TableSpec, progress: Callable[[int], None], *,
+                 neutralised: bool = False) -> None:
         self.path = directory / table.path
         self.table = table
         self.rows = 0
         self._progress = progress
+        self._neutralised = neutralised
 
     def write(self, rows: Iterable[list]) -> int:
         with self.path.open("w", encoding="utf-8", newline="") as handle:
-            writer = safe_csv.writer(handle, lineterminator="\r\n")
+            # Rows whose cells were neutralised as they were built (the access log: millions of rows,
+            # where checking every cell again would be half the export's time) go to the plain writer;
+            # every other table goes through core.csv's writer, which checks each cell.
+            writer = (csv.writer(handle, lineterminator="\r\n") if self._neutralised
+                      else safe_csv.writer(handle, lineterminator="\r\n"))
             writer.writerow(self.table.header)
             for row in rows:
                 if len(row) != len(self.table.columns):
@@ -319,8 +369,11 @@ def write_package(
     counts: dict[str, int] = {}
     for table in (ACCESS_LOG, COMPLETIONS, KNOWLEDGE_CHECK_ATTEMPTS, PROTOCOL_DEVIATIONS):
         source, build = _SOURCES[table.name]
-        rows = build(iter_records(source, where, batch_size=conf.EXPORT_BATCH_SIZE), labels, pseudonym)
-        counts[table.path] = _TableWriter(directory, table, advance).write(rows)
+        if table is ACCESS_LOG and reads_by_copy():
+            rows = _access_rows_from_text(iter_event_texts(where), labels, pseudonym)
+        else:
+            rows = build(iter_records(source, where, batch_size=conf.EXPORT_BATCH_SIZE), labels, pseudonym)
+        counts[table.path] = _TableWriter(directory, table, advance, neutralised=table is ACCESS_LOG).write(rows)
     counts[PRACTICES.path] = _TableWriter(directory, PRACTICES, advance).write(_practice_rows(practices))
     counts[CODEBOOK.path] = _TableWriter(directory, CODEBOOK, lambda rows: None).write(codebook_rows())
     (directory / CODEBOOK_MD).write_text(codebook_markdown(intro=_codebook_intro(parameters)), encoding="utf-8")
@@ -348,7 +401,8 @@ def write_package(
 def _write_statements(directory: Path, where: RecordFilter, labels: _Labels, pseudonym: Pseudonymiser) -> int:
     """Write the access log's events again as xAPI statements, one JSON line each; return how many."""
     records = iter_records(ACCESS_SOURCE, where, batch_size=conf.EXPORT_BATCH_SIZE)
-    rows = ((record[0], _access_row(record, labels, pseudonym)) for record in records)
+    safe = _SafeText()
+    rows = ((record[0], _access_row(record, labels, pseudonym, safe)) for record in records)
     written = 0
     with (directory / XAPI_STATEMENTS).open("w", encoding="utf-8", newline="\n") as handle:
         for line in statement_lines(rows, ACCESS_LOG.header):

@@ -364,3 +364,18 @@ def test_xapi_format_also_writes_the_events_as_pseudonymous_xapi_statements(tmp_
     assert {
         k: v for k, v in manifest["files"][-1].items() if k in ("path", "rows")
     } == {"path": "access_log.xapi.jsonl", "rows": 11}
+
+
+def test_a_cell_a_spreadsheet_would_read_as_a_formula_starts_with_a_quote(tmp_path):
+    from tests.learning.factories import build_module, sections_of
+
+    module = build_module(slug="team", kind="team", sections=[(1, 0)])
+    practice = Practice.objects.create(ods_code="A81009", name="Formula", nation="england", arm="implementation",
+                                       trial_id="=HYPERLINK(1)", randomised_on=date(2026, 1, 5))
+    member = make_member(practice, role=PracticeRole.GP, on=date(2026, 1, 1))
+    learning_services.record_access(membership=member, module=module, section=sections_of(module)[0],
+                                    at=at(1, 12, 9, 0))
+    with time_machine.travel(CUT_TIME, tick=False):
+        out = export(tmp_path, "formula")
+    assert lines(out / "access_log.csv")[1].split(",")[1] == "'=HYPERLINK(1)"
+    assert lines(out / "practices.csv")[1].split(",")[0] == "'=HYPERLINK(1)"
