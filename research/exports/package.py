@@ -133,7 +133,8 @@ def _bool(value: bool | None) -> str:
 # A knowledge check's correctness as the database returns it from the event's detail: JSON text
 # on PostgreSQL, 1/0 on SQLite, None when the event is not an answer.
 # (True and False are 1 and 0 as dictionary keys, so booleans are covered too.)
-_CORRECT_CELL = {None: "", "true": "true", "false": "false", 1: "true", 0: "false"}
+# COPY's CSV gives NULL as "".
+_CORRECT_CELL = {None: "", "": "", "true": "true", "false": "false", 1: "true", 0: "false"}
 
 
 def _sha256(path: Path) -> str:
@@ -195,14 +196,14 @@ def _access_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymise
 
 
 def _access_rows_from_text(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
-    """Build access-log rows from PostgreSQL's text tuples (learning.selectors.events.iter_event_texts).
+    """Build access-log rows from PostgreSQL's text rows (learning.selectors.events.iter_event_texts, NULL as "").
 
     The same cells as _access_row, byte for byte once written: ids arrive as text, so the label
     maps are keyed by text here, and the time is already formatted by the database.
     """
     practices = {str(k): v for k, v in labels.practices.items()}
     modules = {str(k): v for k, v in labels.modules.items()}
-    sections = {(None if k is None else str(k)): v for k, v in labels.sections.items()}
+    sections = {("" if k is None else str(k)): v for k, v in labels.sections.items()}
     participants: dict[str, str] = {}
     safe = _SafeText()
     for (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
