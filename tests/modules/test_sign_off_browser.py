@@ -1,0 +1,158 @@
+"""In Chromium: an editor adds a section to a module and submits the module for sign-off; a moderator
+previews the whole draft module (its questions with their feedback) and approves it; a learner then
+sees the new version, while their learning record keeps the version they completed.
+
+Every site page is checked with axe (WCAG 2.2 AA, 0 violations); the `browser` fixture
+(tests/conftest.py) fails the test on any Content-Security-Policy violation or off-site request.
+Screenshots of the preview go to /tmp/shots_a/ (SHOTS_A_DIR) to be looked at.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from django.apps import apps
+from django.test import Client
+from django.urls import reverse
+
+from accounts.permissions import apply_group_policy, ensure_permissions_exist
+from accounts.roles import EDITOR, MODERATOR
+from learning.models import ModuleCompletion
+from modules.models import ModulePage, SectionPage
+from modules.selectors import current_version
+from tests.accounts.factories import PASSWORD, TOTP_SECRET, staff_user
+from tests.learning.factories import build_module, learner, sections_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SHOTS = Path(os.environ.get("SHOTS_A_DIR", "/tmp/shots_a"))  # noqa: S108
+NEW_SECTION = "Spacers and inhaler technique"
+
+
+@pytest.fixture(autouse=True)
+def _allow_sync_orm_under_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that by default.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _assert_accessible(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
+    assert results.violations_count == 0, results.generate_report()
+
+
+def _sign_in_staff(page, base: str, user, next_path: str) -> None:
+    page.goto(f"{base}{reverse('account_login')}?next={next_path}")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r".*/accounts/2fa/authenticate/"))
+    page.fill("input[name=code]", format_hotp_value(hotp_value(TOTP_SECRET, next(iter(yield_hotp_counters_from_time())))))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def _footer_action(page, name: str) -> None:
+    """Click an action in the page editor's footer, opening its menu of more actions if it is there."""
+    button = page.locator("footer").get_by_role("button", name=name, exact=True)
+    if not button.is_visible():
+        page.locator("footer [data-w-dropdown-target=toggle]").first.click()
+    button.click()
+
+
+def _sign_off_workflow() -> None:
+    # A transactional test's flush removed the workflow the migration made; make it again the same way.
+    migration = importlib.import_module("modules.migrations.0003_clinical_sign_off_workflow")
+    migration.create_workflow(apps, None)
+
+
+def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learner_sees_the_new_version(
+    live_server, browser
+):
+    # Five sections of weight 1, the last with a question: four undertaken reach the 80% threshold.
+    module = build_module(slug="team", sections=[(1, 0), (1, 0), (1, 0), (1, 0), (1, 1)])
+    ensure_permissions_exist()
+    apply_group_policy()
+    _sign_off_workflow()
+    editor = staff_user(EDITOR, email="editor@example.org")
+    moderator = staff_user(MODERATOR, email="moderator@example.org")
+    member = learner(email="learner@example.org")
+    # Outside a test transaction each publish numbered its own version: the module, then each section.
+    done_version = current_version(module).number
+    # The learner completes the module at its current version.
+    client = Client()
+    client.force_login(member.user)
+    for section in sections_of(module):
+        assert client.get(section.url).status_code == 200
+    assert ModuleCompletion.objects.get(user=member.user).module_version == done_version
+    base = live_server.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    # The editor drafts a new section and submits the module for sign-off.
+    editor_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    add_url = reverse("wagtailadmin_pages:add", args=["modules", "sectionpage", module.pk])
+    _sign_in_staff(editor_page, base, editor, add_url)
+    editor_page.fill("#id_title", NEW_SECTION)
+    editor_page.fill("#id_summary", "Why a spacer helps, and how to check technique.")
+    editor_page.locator("footer").get_by_role("button", name="Save draft").click()
+    editor_page.wait_for_url(re.compile(r".*/admin/pages/\d+/edit/$"))
+    draft = SectionPage.objects.get(title=NEW_SECTION)
+    assert not draft.live
+    editor_page.goto(base + reverse("wagtailadmin_pages:edit", args=[module.pk]))
+    _footer_action(editor_page, "Submit to Clinical sign-off")
+    editor_page.wait_for_url(re.compile(r".*/admin/pages/\d+/(edit/)?$"))
+    module = ModulePage.objects.get(pk=module.pk)
+    workflow_state = module.current_workflow_state
+    assert workflow_state is not None
+    task_id = workflow_state.current_task_state.task_id
+
+    # The moderator previews the whole draft module, opens a question's feedback, and approves it.
+    moderator_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    preview_url = reverse("wagtailadmin_pages:workflow_preview", args=[module.pk, task_id])
+    _sign_in_staff(moderator_page, base, moderator, preview_url)
+    content = moderator_page.content()
+    assert "This is a preview. Nothing you do here is recorded." in content
+    assert NEW_SECTION in content
+    assert moderator_page.get_by_text("Check your understanding: Question 5.1").is_visible()
+    _assert_accessible(moderator_page)
+    moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-1280.png"), full_page=True)
+    moderator_page.locator("summary", has_text="Right").first.click()
+    assert moderator_page.get_by_text("Feedback a learner sees after choosing it: Feedback: Right").is_visible()
+    moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-feedback-1280.png"), full_page=True)
+    moderator_page.set_viewport_size({"width": 390, "height": 844})
+    _assert_accessible(moderator_page)
+    moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-390.png"), full_page=True)
+    moderator_page.set_viewport_size({"width": 1280, "height": 900})
+
+    moderator_page.goto(base + reverse("wagtailadmin_pages:edit", args=[module.pk]))
+    _footer_action(moderator_page, "Approve and Publish")
+    moderator_page.wait_for_url(re.compile(r".*/admin/.*"))
+    moderator_page.wait_for_timeout(500)
+    draft.refresh_from_db()
+    assert draft.live
+    version = current_version(module)
+    assert version.number == done_version + 1
+    assert version.published_by == moderator
+    assert str(draft.pk) in version.revisions
+
+    # The learner sees the new version; their record keeps the version they completed.
+    learner_page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    learner_page.context.add_cookies([
+        {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base},
+    ])
+    learner_page.goto(base + module.url)
+    assert NEW_SECTION in learner_page.content()
+    _assert_accessible(learner_page)
+    learner_page.screenshot(path=str(SHOTS / "learner-module-after-sign-off.png"), full_page=True)
+    learner_page.goto(base + reverse("learning:record"))
+    assert f"(version {done_version})" in learner_page.content()
+    _assert_accessible(learner_page)
+    learner_page.screenshot(path=str(SHOTS / "learner-record-keeps-its-version.png"), full_page=True)
+    assert ModuleCompletion.objects.get(user=member.user).module_version == done_version
