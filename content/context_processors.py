@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+from functools import cache
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+
+@cache
+def _address(name: str, script_prefix: str, urlconf: str) -> str:
+    # A URL map does not change while a process runs: each link is reversed once per map and prefix.
+    return reverse(name, urlconf=urlconf)
+
+
+def _url(name: str) -> str:
+    return _address(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 def site_navigation(request) -> dict:
@@ -16,15 +29,15 @@ def site_navigation(request) -> dict:
     if user is not None and user.is_authenticated:
         if modules_url:
             links.append({"label": "My modules", "url": modules_url})
-        links.append({"label": "My record", "url": reverse("learning:record")})
-        links.append({"label": "My certificates", "url": reverse("certificates:mine")})
+        links.append({"label": "My record", "url": _url("learning:record")})
+        links.append({"label": "My certificates", "url": _url("certificates:mine")})
         if shown_in_groups(user, PRACTICE_LEAD):
-            links.append({"label": "My practice", "url": reverse("learning:practice_dashboard")})
+            links.append({"label": "My practice", "url": _url("learning:practice_dashboard")})
         if shown_in_groups(user, EDITOR, MODERATOR, RESEARCHER, ADMIN):
-            links.append({"label": "Admin", "url": reverse("wagtailadmin_home")})
+            links.append({"label": "Admin", "url": _url("wagtailadmin_home")})
     path = getattr(request, "path", "")
     for link in links:
         link["current"] = path == link["url"] or path.startswith(str(link["url"]))
     footer_links = [{"label": "Modules", "url": modules_url}] if modules_url else []
-    footer_links.append({"label": "Verify a certificate", "url": reverse("certificates:verify")})
+    footer_links.append({"label": "Verify a certificate", "url": _url("certificates:verify")})
     return {"nav_links": links, "footer_links": footer_links, "modules_url": modules_url}

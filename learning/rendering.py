@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
@@ -23,7 +24,7 @@ from django.middleware.csrf import get_token
 from django.template import engines
 from django.template.loader import get_template
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -127,6 +128,14 @@ SECTION_TEMPLATE = "learning/section_page.html"
 KNOWLEDGE_CHECK_TEMPLATE = "modules/blocks/knowledge_check.html"
 
 
+@lru_cache(maxsize=4096)
+def _answer_address(section_id: int, block_id: str, script_prefix: str, urlconf: str | None) -> str:
+    # Reversed once per check and URL map: the map does not change while a process runs.
+    return reverse(
+        "learning:answer_knowledge_check", kwargs={"section_id": section_id, "block_id": block_id}, urlconf=urlconf
+    )
+
+
 def _render_check(check: KnowledgeCheck, learning: LearningContext, request, section) -> str:
     answer = learning.answers.get(check.id)
     error = learning.check_error if learning.check_error and learning.check_error.block_id == check.id else None
@@ -143,7 +152,7 @@ def _render_check(check: KnowledgeCheck, learning: LearningContext, request, sec
             "chosen": [row["option"] for row in options if row["selected"]],
             "error": error,
             "can_answer": learning.can_answer and section.live,
-            "action": reverse("learning:answer_knowledge_check", kwargs={"section_id": section.pk, "block_id": check.id}),
+            "action": _answer_address(section.pk, check.id, get_script_prefix(), get_urlconf()),
             "csrf_token": get_token(request) if request is not None else "",
             "is_tracked": learning.is_tracked,
         }

@@ -192,8 +192,9 @@ def record_access(
 
     One read of the learner's state, one conditional UPDATE of their progress row (which also
     locks it), one INSERT of the event, and a write of the section's row only when its status
-    changes. On PostgreSQL a view that changes no section's status writes the UPDATE and the INSERT
-    as one statement outside a transaction. If another request changed the progress row in between,
+    changes. A view that changes no section's status writes the UPDATE and the INSERT from SQL built
+    once per process: on PostgreSQL as one statement outside a transaction, on SQLite as two in a
+    short transaction. If another request changed the progress row in between,
     the UPDATE matches nothing and the view is recorded again under the row lock
     (`_record_access_locked`), so concurrent views still count visits and engagement exactly once.
     """
@@ -203,7 +204,7 @@ def record_access(
 
 
 def _record_access(*, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime) -> AccessResult:
-    if connection.vendor == "postgresql":
+    if connection.vendor in ("postgresql", "sqlite"):
         return _record_access_in_one_statement(membership=membership, module=module, section=section, at=at)
     return _record_access_in_transaction(membership=membership, module=module, section=section, at=at)
 
@@ -229,7 +230,7 @@ def _record_access_in_transaction(
 def _record_access_in_one_statement(
     *, membership: Membership, module: ModulePage, section: SectionPage | None, at: datetime
 ) -> AccessResult:
-    """Record a repeat view as one statement outside a transaction (PostgreSQL); other views as before."""
+    """Record a repeat view from fixed SQL (one statement on PostgreSQL); first views and status changes in a transaction."""
     # The state read needs no transaction: the compare-and-set below refuses a row that moved
     # after it, and a view that writes nothing else is then a single statement, atomic by itself.
     structure = module_structure(module)
@@ -274,8 +275,12 @@ _EVENT_FIELDS = [
 
 
 @functools.cache
-def _update_and_append_sql() -> str:
-    """Return the fixed text of the compare-and-set UPDATE with the view event's INSERT (PostgreSQL)."""
+def _update_and_append_sql(vendor: str) -> tuple[str, ...]:
+    """Return the fixed text of the compare-and-set UPDATE and the view event's INSERT.
+
+    On PostgreSQL one statement (a data-modifying WITH); elsewhere the two statements, which the
+    caller runs in one transaction.
+    """
     progress, event = ModuleProgress._meta, LearningEvent._meta
     quote = connection.ops.quote_name
 
@@ -283,23 +288,27 @@ def _update_and_append_sql() -> str:
         return quote(meta.get_field(name).column)
 
     pk = quote(progress.pk.column)
-    # Names come from the models' own metadata; every value is a parameter. The INSERT reads the
-    # UPDATE's RETURNING, so it adds the event only when the row was still as read.
-    return (  # noqa: S608
-        "WITH upd AS (UPDATE {table} SET {sets} WHERE {pk} = %s AND {unchanged} AND {last_section} "
-        "IS NOT DISTINCT FROM %s RETURNING {pk}) "
-        "INSERT INTO {event_table} ({event_columns}) SELECT {values} FROM upd RETURNING {event_pk}"
+    # Names come from the models' own metadata; every value is a parameter. The INSERT adds the
+    # event only when the UPDATE found the row still as read.
+    update = (  # noqa: S608
+        "UPDATE {table} SET {sets} WHERE {pk} = %s AND {unchanged} AND {last_section} "
+        "IS NOT DISTINCT FROM %s RETURNING {pk}"
     ).format(
         table=quote(progress.db_table),
         sets=", ".join(f"{column(progress, name)} = %s" for name in _PROGRESS_SET),
         pk=pk,
         unchanged=" AND ".join(f"{column(progress, name)} = %s" for name in _PROGRESS_UNCHANGED),
         last_section=column(progress, "last_section"),
-        event_table=quote(event.db_table),
-        event_columns=", ".join(column(event, name) for name in _EVENT_FIELDS),
-        values=", ".join(["%s"] * len(_EVENT_FIELDS)),
-        event_pk=quote(event.pk.column),
     )
+    event_columns = ", ".join(column(event, name) for name in _EVENT_FIELDS)
+    values = ", ".join(["%s"] * len(_EVENT_FIELDS))
+    event_table, event_pk = quote(event.db_table), quote(event.pk.column)
+    if vendor == "postgresql":
+        return (
+            f"WITH upd AS ({update}) INSERT INTO {event_table} ({event_columns}) SELECT {values} FROM upd "  # noqa: S608
+            f"RETURNING {event_pk}",
+        )
+    return update, f"INSERT INTO {event_table} ({event_columns}) VALUES ({values}) RETURNING {event_pk}"  # noqa: S608
 
 
 def _update_progress_and_append_view(
@@ -325,9 +334,19 @@ def _update_progress_and_append_view(
         *prepared(before, ModuleProgress._meta, ["last_section"]),
         *prepared(event, LearningEvent._meta, _EVENT_FIELDS),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_update_and_append_sql(), params)
-        inserted = cursor.fetchone()
+    statements = _update_and_append_sql(connection.vendor)
+    if len(statements) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute(statements[0], params)
+            inserted = cursor.fetchone()
+    else:
+        update_params, insert_params = params[: -len(_EVENT_FIELDS)], params[-len(_EVENT_FIELDS):]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statements[0], update_params)
+            inserted = cursor.fetchone()
+            if inserted is not None:
+                cursor.execute(statements[1], insert_params)
+                inserted = cursor.fetchone()
     if inserted is None:
         return None
     event.pk = inserted[0]

@@ -135,8 +135,9 @@ def test_admin_retries_a_failed_job_which_then_runs_once(client, django_capture_
 
 def test_retry_puts_the_job_back_to_pending_for_a_worker(django_capture_on_commit_callbacks):
     failed = _failed_job()
+    admin = staff_user(ADMIN)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.retry_job(job=failed, by=staff_user(ADMIN))
+        services.retry_job(job=failed, by=admin)
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.finished_at) == (JobStatus.PENDING, 0, None)
     # The last error stays until the job succeeds: it says why it had given up.
