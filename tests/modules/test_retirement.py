@@ -44,6 +44,10 @@ def used_module(client):
     return module
 
 
+def _recorded(n: int) -> str:
+    return f"{n} recorded event{'' if n == 1 else 's'}"
+
+
 def _events() -> int:
     return (
         LearningEvent.objects.count() + KnowledgeCheckAttempt.objects.count() + ModuleCompletion.objects.count()
@@ -63,7 +67,7 @@ def test_deleting_a_used_section_is_refused_with_counts_and_an_offer_to_retire(c
     assert page.status_code == 200
     html = page.content.decode()
     assert "cannot be deleted" in html
-    assert f"1 learner has used it, with {section_events} recorded events" in html
+    assert f"1 learner has used it, with {_recorded(section_events)}" in html
     assert reverse("modules_admin:retire", args=[section.pk]) in html
     assert refused.status_code == 409
     assert "cannot be deleted" in refused.content.decode()
@@ -78,7 +82,7 @@ def test_deleting_a_used_module_is_refused_never_a_server_error(client, used_mod
     response = client.post(url)
 
     assert response.status_code == 409
-    assert f"1 learner has used it, with {_events()} recorded events" in response.content.decode()
+    assert f"1 learner has used it, with {_recorded(_events())}" in response.content.decode()
     assert ModulePage.objects.filter(pk=used_module.pk).exists()
 
 
@@ -137,7 +141,7 @@ def test_the_unpublish_page_counts_learners_and_events(client, used_module):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"1 learner has used this, with {_events()} recorded events" in html
+    assert f"1 learner has used this, with {_recorded(_events())}" in html
     assert "Its 3 live sections will be unpublished with it" in html
 
 

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.permissions import apply_group_policy, ensure_permissions_exist
-from accounts.roles import EDITOR, MODERATOR
+from accounts.roles import ADMIN, EDITOR, MODERATOR
 from learning.models import ModuleCompletion
 from modules.models import ModulePage, SectionPage
 from modules.selectors import current_version
@@ -156,3 +156,51 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
     _assert_accessible(learner_page)
     learner_page.screenshot(path=str(SHOTS / "learner-record-keeps-its-version.png"), full_page=True)
     assert ModuleCompletion.objects.get(user=member.user).module_version == done_version
+
+
+def test_an_admin_changes_the_structure_is_refused_a_delete_and_retires_a_section(live_server, browser):
+    module = build_module(slug="team", sections=[(1, 0), (1, 0), (1, 0)])
+    ensure_permissions_exist()
+    apply_group_policy()
+    admin = staff_user(ADMIN, email="admin@example.org")
+    first, second, third = sections_of(module)
+    client = Client()
+    client.force_login(learner(email="learner@example.org").user)
+    assert client.get(first.url).status_code == 200
+    base = live_server.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+
+    structure_url = reverse("modules_admin:structure", args=[module.pk])
+    _sign_in_staff(page, base, admin, structure_url)
+    # Again, without Wagtail's own "signed in" message (its green falls just short of 4.5:1).
+    page.reload()
+    _assert_accessible(page)
+    page.get_by_label(f"Position of “{third.title}”").fill("1")
+    page.get_by_label(f"Position of “{first.title}”").fill("2")
+    page.get_by_label(f"Position of “{second.title}”").fill("3")
+    page.get_by_role("button", name="Change the structure").click()
+    # The note is required: the form says so and changes nothing.
+    assert page.get_by_text("Describe the change").first.is_visible()
+    _assert_accessible(page)
+    page.get_by_label("What changed, and why?").fill("Summary first, as the reviewers asked.")
+    page.get_by_role("button", name="Change the structure").click()
+    page.wait_for_url(re.compile(r".*/admin/pages/\d+/$"))
+    assert [s.title for s in sections_of(module)] == ["Section 3", "Section 1", "Section 2"]
+    assert current_version(module).change_note == "Summary first, as the reviewers asked."
+
+    page.goto(base + reverse("wagtailadmin_pages:delete", args=[first.pk]))
+    assert page.get_by_text("1 learner has used it").is_visible()
+    _assert_accessible(page)
+    page.screenshot(path=str(SHOTS / "delete-refused.png"), full_page=True)
+    page.get_by_role("link", name="Retire instead").click()
+    _assert_accessible(page)
+    page.get_by_label("Why is this being retired?").fill("Merged into section 3.")
+    page.get_by_role("button", name="Yes, retire it").click()
+    page.wait_for_url(re.compile(r".*/admin/pages/\d+/$"))
+    first.refresh_from_db()
+    assert first.is_retired
+    assert not first.live
+    page.goto(base + reverse("wagtailadmin_pages:edit", args=[first.pk]))
+    assert page.get_by_text("Merged into section 3.").is_visible()
+    _assert_accessible(page)
