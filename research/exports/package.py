@@ -148,10 +148,11 @@ def _sha256(path: Path) -> str:
 class _Labels:
     """The frozen module and section labels and practice attributes of a cut."""
 
-    def __init__(self, frozen: dict[str, Any], practices: list[FrozenPractice]) -> None:
-        # Each label as the cells it fills, built once and already neutralised (core.csv.safe_cell): an
-        # export meets the same few labels millions of times.
-        safe = safe_csv.safe_cell
+    def __init__(self, frozen: dict[str, Any], practices: list[FrozenPractice], *, for_csv: bool = True) -> None:
+        # Each label as the cells it fills, built once and, for CSV, already neutralised
+        # (core.csv.safe_cell): an export meets the same few labels millions of times. JSON (xAPI)
+        # takes the values as they are.
+        safe = safe_csv.safe_cell if for_csv else _as_is
         self.modules = {int(k): (safe(v["slug"]), safe(v["kind"])) for k, v in frozen["modules"].items()}
         self.sections = {
             int(k): (safe(v["slug"]), "" if v["position"] is None else v["position"])
@@ -170,6 +171,18 @@ class _Labels:
         return self.practices[practice_id]
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+class _PlainText(dict):
+    """Text cells as they are (for JSON, where no spreadsheet reads them), None as empty."""
+
+    def __missing__(self, value: Any) -> str:
+        cell = self[value] = "" if value is None else str(value)
+        return cell
+
+
 class _SafeText(dict):
     """core.csv.safe_cell, remembered per value: for text columns with few distinct values (roles, block ids)."""
 
@@ -178,7 +191,7 @@ class _SafeText(dict):
         return cell
 
 
-def _access_row(record: tuple, labels: _Labels, pseudonym: Pseudonymiser, safe: _SafeText) -> list:
+def _access_row(record: tuple, labels: _Labels, pseudonym: Pseudonymiser, safe: dict) -> list:
     """Return one access-log row whose every cell is already neutralised (or a number, or safe by construction)."""
     (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
      occurred_at, block_id, is_correct, document_id) = record
@@ -380,7 +393,7 @@ def write_package(
     (directory / CODEBOOK_MD).write_text(codebook_markdown(intro=_codebook_intro(parameters)), encoding="utf-8")
     _dump_json(directory / DATAPACKAGE, datapackage_descriptor(parameters))
     if parameters.format == "xapi":
-        counts[XAPI_STATEMENTS] = _write_statements(directory, where, labels, pseudonym)
+        counts[XAPI_STATEMENTS] = _write_statements(directory, where, _Labels(frozen, practices, for_csv=False), pseudonym)
 
     names = parameters.file_names
     files = [_written(directory, name, counts.get(name)) for name in names if name != MANIFEST]
@@ -402,8 +415,8 @@ def write_package(
 def _write_statements(directory: Path, where: RecordFilter, labels: _Labels, pseudonym: Pseudonymiser) -> int:
     """Write the access log's events again as xAPI statements, one JSON line each; return how many."""
     records = iter_records(ACCESS_SOURCE, where, batch_size=conf.EXPORT_BATCH_SIZE)
-    safe = _SafeText()
-    rows = ((record[0], _access_row(record, labels, pseudonym, safe)) for record in records)
+    plain = _PlainText()
+    rows = ((record[0], _access_row(record, labels, pseudonym, plain)) for record in records)
     written = 0
     with (directory / XAPI_STATEMENTS).open("w", encoding="utf-8", newline="\n") as handle:
         for line in statement_lines(rows, ACCESS_LOG.header):

@@ -376,6 +376,9 @@ def test_a_cell_a_spreadsheet_would_read_as_a_formula_starts_with_a_quote(tmp_pa
     learning_services.record_access(membership=member, module=module, section=sections_of(module)[0],
                                     at=at(1, 12, 9, 0))
     with time_machine.travel(CUT_TIME, tick=False):
-        out = export(tmp_path, "formula")
+        out = export(tmp_path, "formula", export_format="xapi")
     assert lines(out / "access_log.csv")[1].split(",")[1] == "'=HYPERLINK(1)"
     assert lines(out / "practices.csv")[1].split(",")[0] == "'=HYPERLINK(1)"
+    # JSON is read by no spreadsheet: the xAPI statement keeps the value as it is.
+    statement = json.loads((out / "access_log.xapi.jsonl").read_text().splitlines()[0])
+    assert "=HYPERLINK(1)" in statement["context"]["extensions"].values()
