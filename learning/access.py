@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.roles import is_staff_role
+from core.compiled import CompiledQuery
 from practices.models import Membership
 
 
@@ -40,9 +41,29 @@ class Eligibility:
         return self.outcome == Outcome.TRACKED
 
 
+def _memberships_of(user_id: int):
+    # Every membership the person has had, with its practice; which is current is decided below.
+    return Membership.objects.filter(user_id=user_id).select_related("practice").order_by()
+
+
+# Asked on every module page view: compiled once per process (core/compiled.py).
+_MEMBERSHIPS = CompiledQuery(_memberships_of, stand_ins={"user_id": -918_273_651}, model=Membership, instances=True)
+
+
+def current_membership_of(user, *, on) -> Membership | None:
+    """Return the user's membership current on the date (as Membership.objects.active), from one compiled query."""
+    current = [m for m in _MEMBERSHIPS.run(user_id=user.pk) if m.is_active_on(on)]
+    if not current:
+        return None
+    # Membership's own ordering: practice name, then (the same person) the membership's id.
+    membership = min(current, key=lambda m: (m.practice.name, m.pk))
+    membership.user = user
+    return membership
+
+
 def learner_eligibility(user, *, on) -> Eligibility:
     """Return how the user's module views are treated on the given local date (one query)."""
-    membership = Membership.objects.active(on).select_related("practice", "user").filter(user=user).first()
+    membership = current_membership_of(user, on=on)
     if membership is None:
         if is_staff_role(user):
             return Eligibility(Outcome.UNTRACKED_STAFF)

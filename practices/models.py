@@ -164,6 +164,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} at {self.practice.name}"
 
+    def is_active_on(self, day: date) -> bool:
+        """Return True if the membership is current on the day (the rule of MembershipQuerySet.active)."""
+        return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
+
 
 class InvitationSource(models.TextChoices):
     LEAD = "lead", "Sent by a practice lead"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import connections, router
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -23,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
+from core.compiled import CompiledQuery
 from modules.models import ModulePage
 from modules.structure import ModuleStructure, SectionInfo, module_structure
 
@@ -255,70 +255,24 @@ def _state_queryset(user_id: int, module_id: int, section_id: int, *, with_check
     return arms[0].union(*arms[1:], all=True)
 
 
-# Stand-ins for the query's parameters while it is compiled once per process; numbers no real row has.
-_SLOTS = {"user": -918_273_641, "module": -918_273_642, "section": -918_273_643}
-
-
-@dataclass(frozen=True)
-class _CompiledStateQuery:
-    """The state query's SQL and parameters as Django compiled them, and the converters for its rows."""
-
-    alias: str
-    sql: str
-    params: tuple
-    slots: tuple[str | None, ...]
-    converters: tuple
-
-
-_compiled: dict[tuple[str, bool], _CompiledStateQuery | None] = {}
-
-
-def _compile_state_query(alias: str, *, with_checks: bool) -> _CompiledStateQuery | None:
-    """Compile the state query once with stand-in ids and note where each id goes in its parameters."""
-    queryset = _state_queryset(_SLOTS["user"], _SLOTS["module"], _SLOTS["section"], with_checks=with_checks)
-    compiler = queryset.query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
-    slots = tuple(
-        next((name for name, stand_in in _SLOTS.items() if type(param) is int and param == stand_in), None)
-        for param in params
+# The state query is asked on every module page view: compiled once per process and database
+# (core/compiled.py), with and without the knowledge-check arms.
+_STAND_INS = {"user_id": -918_273_641, "module_id": -918_273_642, "section_id": -918_273_643}
+_STATE_QUERIES = {
+    with_checks: CompiledQuery(
+        lambda user_id, module_id, section_id, with_checks=with_checks: _state_queryset(
+            user_id, module_id, section_id, with_checks=with_checks
+        ),
+        stand_ins=_STAND_INS, model=ModuleProgress, instances=False,
     )
-    # Reuse only if every id is a parameter (none written into the SQL text); else build it each time.
-    if set(slots) - {None} != set(_SLOTS) or any(str(stand_in) in sql for stand_in in _SLOTS.values()):
-        return None
-    fields = [column[0] for column in compiler.select[: compiler.col_count]]
-    return _CompiledStateQuery(
-        alias=alias, sql=sql, params=tuple(params), slots=slots,
-        converters=tuple(compiler.get_converters(fields).items()),
-    )
+    for with_checks in (False, True)
+}
 
 
 def _state_rows(user_id: int, module_id: int, section_id: int, *, with_checks: bool) -> list:
     """Return the state query's rows, running its SQL as compiled once per process and database."""
     # Building the five-arm union through the ORM cost more than the database spent answering it.
-    alias = router.db_for_read(ModuleProgress)
-    key = (alias, with_checks)
-    if key not in _compiled:
-        _compiled[key] = _compile_state_query(alias, with_checks=with_checks)
-    compiled = _compiled[key]
-    if compiled is None:
-        return list(_state_queryset(user_id, module_id, section_id, with_checks=with_checks))
-    ids = {"user": user_id, "module": module_id, "section": section_id}
-    params = [ids[slot] if slot is not None else param for slot, param in zip(compiled.slots, compiled.params, strict=True)]
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        rows = cursor.fetchall()
-    if not compiled.converters:
-        return rows
-    converted = []
-    for row in map(list, rows):
-        for position, (converters, expression) in compiled.converters:
-            value = row[position]
-            for convert in converters:
-                value = convert(value, expression, connection)
-            row[position] = value
-        converted.append(row)
-    return converted
+    return _STATE_QUERIES[with_checks].run(user_id=user_id, module_id=module_id, section_id=section_id)
 
 
 def learner_section_state(user, module: ModulePage, *, section_id: int, structure: ModuleStructure) -> LearnerSectionState:

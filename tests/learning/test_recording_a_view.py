@@ -91,13 +91,13 @@ def test_the_state_query_compiled_once_answers_each_learner_as_the_orm_does():
             membership=member, section=checked, block_id=check_id(checked),
             selected_option_ids=check_option_ids(checked, correct=bool(offset)), at=T0 + timedelta(minutes=2),
         )
-    selectors._compiled.clear()
+    selectors._STATE_QUERIES[True]._compiled.clear()
     for member, module in zip(members + members[::-1], modules + modules, strict=True):
         section = sections_of(module)[1]
         compiled_rows = selectors._state_rows(member.user.pk, module.pk, section.pk, with_checks=True)
         orm_rows = list(selectors._state_queryset(member.user.pk, module.pk, section.pk, with_checks=True))
         assert sorted(map(tuple, compiled_rows), key=repr) == sorted(map(tuple, orm_rows), key=repr)
-    assert selectors._compiled[(router.db_for_read(ModuleProgress), True)] is not None
+    assert selectors._STATE_QUERIES[True]._compiled[router.db_for_read(ModuleProgress)] is not None
     # A learner with a completion and one without, each seen through their own row.
     completed = [
         learner_section_state(member.user, module, section_id=sections_of(module)[1].pk, structure=module_structure(module))
