@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db import models
 
+from core import content_cache
 from core.permissions import ADMIN_GROUP
 
 
@@ -57,7 +58,8 @@ def _group_names_key(user_id: int) -> str:
 def shown_in_groups(user, *names: str) -> bool:
     """Return True if the user is in any of the named groups, for choosing which links a page shows.
 
-    Cached per user: a change to the user's groups drops the entry at once (accounts/receivers.py),
+    Cached per user (and kept by each process under the content generation, core/content_cache.py):
+    a change to the user's groups drops the entry at once everywhere (accounts/receivers.py),
     and a renamed or deleted group shows within GROUP_NAMES_SECONDS. Only for what a page shows;
     whether someone may do something is always decided by user_in_groups, which asks the database.
     """
@@ -68,18 +70,19 @@ def shown_in_groups(user, *names: str) -> bool:
     cached = getattr(user, "_shown_group_names", None)
     if cached is None:
         key = _group_names_key(user.pk)
-        cached = cache.get(key)
+        cached = content_cache.get(key)
         if cached is None:
             cached = frozenset(user.groups.values_list("name", flat=True))
-            cache.set(key, cached, GROUP_NAMES_SECONDS)
+            content_cache.set(key, cached, GROUP_NAMES_SECONDS)
         # Kept on this request's user object too, so a page asking twice reads the cache once.
         user._shown_group_names = cached
     return bool(cached.intersection(names))
 
 
 def forget_group_names(user_ids) -> None:
-    """Drop the cached group names of these users (after their groups changed)."""
+    """Drop the cached group names of these users (after their groups changed), in every process too."""
     cache.delete_many([_group_names_key(user_id) for user_id in user_ids])
+    content_cache.content_changed()
 
 
 def is_staff_role(user) -> bool:
