@@ -19,6 +19,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_
 from django.apps import apps
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from accounts.permissions import apply_group_policy, ensure_permissions_exist
 from accounts.roles import ADMIN, EDITOR, MODERATOR
@@ -100,6 +101,9 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
     add_url = reverse("wagtailadmin_pages:add", args=["modules", "sectionpage", module.pk])
     _sign_in_staff(editor_page, base, editor, add_url)
     editor_page.fill("#id_title", NEW_SECTION)
+    editor_page.press("#id_title", "Tab")
+    # Wagtail fills the slug from the title in the browser; saving before it has would be refused.
+    expect(editor_page.locator("#id_slug")).to_have_value("spacers-and-inhaler-technique")
     editor_page.fill("#id_summary", "Why a spacer helps, and how to check technique.")
     editor_page.locator("footer").get_by_role("button", name="Save draft").click()
     editor_page.wait_for_url(re.compile(r".*/admin/pages/\d+/edit/$"))
@@ -107,9 +111,12 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
     assert not draft.live
     editor_page.goto(base + reverse("wagtailadmin_pages:edit", args=[module.pk]))
     _footer_action(editor_page, "Submit to Clinical sign-off")
-    editor_page.wait_for_url(re.compile(r".*/admin/pages/\d+/(edit/)?$"))
-    module = ModulePage.objects.get(pk=module.pk)
-    workflow_state = module.current_workflow_state
+    for _ in range(100):  # the submission's request may still be running
+        module = ModulePage.objects.get(pk=module.pk)
+        workflow_state = module.current_workflow_state
+        if workflow_state is not None:
+            break
+        editor_page.wait_for_timeout(100)
     assert workflow_state is not None
     task_id = workflow_state.current_task_state.task_id
 
@@ -124,7 +131,7 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
     _assert_accessible(moderator_page)
     moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-1280.png"), full_page=True)
     moderator_page.locator("summary", has_text="Right").first.click()
-    assert moderator_page.get_by_text("Feedback a learner sees after choosing it: Feedback: Right").is_visible()
+    expect(moderator_page.get_by_text("Feedback a learner sees after choosing it: Feedback: Right")).to_be_visible()
     moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-feedback-1280.png"), full_page=True)
     moderator_page.set_viewport_size({"width": 390, "height": 844})
     _assert_accessible(moderator_page)
@@ -133,9 +140,11 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
 
     moderator_page.goto(base + reverse("wagtailadmin_pages:edit", args=[module.pk]))
     _footer_action(moderator_page, "Approve and Publish")
-    moderator_page.wait_for_url(re.compile(r".*/admin/.*"))
-    moderator_page.wait_for_timeout(500)
-    draft.refresh_from_db()
+    for _ in range(100):  # the approval's request may still be running
+        draft.refresh_from_db()
+        if draft.live:
+            break
+        moderator_page.wait_for_timeout(100)
     assert draft.live
     version = current_version(module)
     assert version.number == done_version + 1
@@ -181,7 +190,7 @@ def test_an_admin_changes_the_structure_is_refused_a_delete_and_retires_a_sectio
     page.get_by_label(f"Position of “{second.title}”").fill("3")
     page.get_by_role("button", name="Change the structure").click()
     # The note is required: the form says so and changes nothing.
-    assert page.get_by_text("Describe the change").first.is_visible()
+    expect(page.get_by_text("Describe the change").first).to_be_visible()
     _assert_accessible(page)
     page.get_by_label("What changed, and why?").fill("Summary first, as the reviewers asked.")
     page.get_by_role("button", name="Change the structure").click()
@@ -194,6 +203,7 @@ def test_an_admin_changes_the_structure_is_refused_a_delete_and_retires_a_sectio
     _assert_accessible(page)
     page.screenshot(path=str(SHOTS / "delete-refused.png"), full_page=True)
     page.get_by_role("link", name="Retire instead").click()
+    page.wait_for_url(re.compile(r".*/admin/modules/\d+/retire/$"))
     _assert_accessible(page)
     page.get_by_label("Why is this being retired?").fill("Merged into section 3.")
     page.get_by_role("button", name="Yes, retire it").click()
