@@ -2,7 +2,7 @@
 
 Building a queryset's SQL through the ORM costs more than the database spends answering a small
 query, and a section view asks the same few questions on every request. A `CompiledQuery` builds
-its queryset once per process and database with stand-in integer ids (numbers no row has), notes
+its queryset once per process and database with stand-in ids (numbers or keys no row has), notes
 where each stand-in landed among the parameters, and from then on runs that SQL with the real ids,
 turning rows into values or model instances exactly as the ORM would (its converters, and its
 related-object populators for `select_related`). If a stand-in was written into the SQL text rather
@@ -33,12 +33,13 @@ class _Compiled:
 class CompiledQuery:
     """A queryset built by `build(**ids)`, compiled once per process and database, run with real ids.
 
-    `stand_ins` names each id the builder takes, with a negative number no row has. `instances`
+    `stand_ins` names each id the builder takes, with a value no row has (a negative number, or
+    for a text key a string no real key can be). `instances`
     is True when the queryset returns model instances (with any `select_related`), False when it
     returns `values_list` rows.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *, stand_ins: dict[str, int], model: type[Model],
+    def __init__(self, build: Callable[..., QuerySet], *, stand_ins: dict[str, int | str], model: type[Model],
                  instances: bool) -> None:
         self.build = build
         self.stand_ins = stand_ins
@@ -52,7 +53,10 @@ class CompiledQuery:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         slots = tuple(
-            next((name for name, stand_in in self.stand_ins.items() if type(param) is int and param == stand_in), None)
+            next(
+                (name for name, stand_in in self.stand_ins.items() if type(param) is type(stand_in) and param == stand_in),
+                None,
+            )
             for param in params
         )
         if set(slots) - {None} != set(self.stand_ins) or any(str(value) in sql for value in self.stand_ins.values()):
@@ -61,7 +65,7 @@ class CompiledQuery:
         return _Compiled(sql=sql, params=tuple(params), slots=slots, compiler=compiler,
                          converters=compiler.get_converters(fields))
 
-    def run(self, **ids: int) -> list:
+    def run(self, **ids: int | str) -> list:
         """Return the query's rows (or instances) for these ids."""
         alias = router.db_for_read(self.model)
         if alias not in self._compiled:

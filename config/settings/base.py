@@ -103,6 +103,8 @@ DATABASES = {"default": database_from_env(str(BASE_DIR / "db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's database sessions, read through SQL compiled once per process (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 # Django's and allauth's backends, reading the session's user from SQL compiled once (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.ModelBackend",
