@@ -37,6 +37,8 @@ def _allow_sync_orm_under_playwright(monkeypatch):
 def _assert_accessible(page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
+    # Wagtail's admin messages fade in: measure colours once every animation and transition has ended.
+    page.evaluate("Promise.all(document.getAnimations().map((animation) => animation.finished))")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
     assert results.violations_count == 0, results.generate_report()
 
