@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from core import converters  # noqa: F401 (registers the <id:...> converter)
 from core.exports import SafeExportIndexView
 
 from . import admin_views
@@ -88,9 +89,9 @@ def refuse_sections_of_unpublished_modules(page, request, serve_args, serve_kwar
 @hooks.register("register_admin_urls")
 def register_retirement_urls():
     urls = [
-        path("<int:page_id>/retire/", admin_views.retire, name="retire"),
-        path("<int:page_id>/reinstate/", admin_views.reinstate, name="reinstate"),
-        path("<int:page_id>/structure/", admin_views.change_structure, name="structure"),
+        path("<id:page_id>/retire/", admin_views.retire, name="retire"),
+        path("<id:page_id>/reinstate/", admin_views.reinstate, name="reinstate"),
+        path("<id:page_id>/structure/", admin_views.change_structure, name="structure"),
     ]
     return [path("modules/", include((urls, "modules_admin"), namespace="modules_admin"))]
 
