@@ -204,3 +204,15 @@ def change_structure(request: HttpRequest, page_id: int) -> HttpResponse:
             return redirect("wagtailadmin_explore", module.pk)
     status = 400 if form.errors else 200
     return TemplateResponse(request, "modules/admin/change_structure.html", {"page": module, "form": form}, status=status)
+
+
+def refuse_bulk_delete_with_activity(request: HttpRequest, action_type: str, objects, action):
+    """Refuse (Wagtail's `before_bulk_action`) a bulk delete when any chosen page holds learner activity or kept records."""
+    if action_type != "delete":
+        return None
+    for obj in objects:
+        if isinstance(obj, Page):
+            refused = refuse_delete_with_activity(request, obj)
+            if refused is not None:
+                return refused
+    return None

@@ -103,6 +103,7 @@ def register_retirement_log_actions(actions):
 
 
 hooks.register("before_delete_page", admin_views.refuse_delete_with_activity)
+hooks.register("before_bulk_action", admin_views.refuse_bulk_delete_with_activity)
 hooks.register("before_edit_page", admin_views.refuse_editing_retired)
 
 

@@ -231,3 +231,15 @@ def test_on_postgresql_a_used_module_and_section_are_refused_and_retired(client,
     response = client.post(reverse("modules_admin:retire", args=[section.pk]), {"note": "Superseded."})
     assert response.status_code == 302
     assert SectionPage.objects.get(pk=section.pk).is_retired
+
+
+def test_a_bulk_delete_from_the_explorer_is_refused_too(client, used_module):
+    _signed_in(client, ADMIN)
+    first, second, third = sections_of(used_module)
+    url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "delete"])
+
+    response = client.post(f"{url}?id={first.pk}&id={third.pk}", {})
+
+    assert response.status_code == 409
+    assert "cannot be deleted" in response.content.decode()
+    assert SectionPage.objects.filter(pk__in=[first.pk, third.pk]).count() == 2
