@@ -70,7 +70,10 @@ class CheckRow:
             learners=shown_count(figures.learners),
             correct_first_time=whole_percent(figures.first_attempt_correct_share) if enough else NOT_SHOWN,
             most_chosen_wrong_option=figures.most_chosen_wrong_option or "none chosen",
-            most_chosen_wrong_count=shown_count(figures.most_chosen_wrong_count),
+            # No wrong answer at all is a plain 0, not a small count to hide.
+            most_chosen_wrong_count=(
+                shown_count(figures.most_chosen_wrong_count) if figures.most_chosen_wrong_option else 0
+            ),
         )
 
 
