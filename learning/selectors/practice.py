@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.roles import PracticeRole
@@ -70,6 +71,8 @@ def _display_name(user) -> str:
 def practice_staff_progress(practice: Practice, *, role: str | None = None, on=None) -> PracticeProgress:
     """Return the practice's current staff by module: not started, in progress with %, completed (five queries).
 
+    The modules are the live ones and any the practice has records in, unpublished or retired.
+
     Only this practice's records count: a completion is shown if it was recorded while the person
     was a member of this practice, and progress only if they have done something in the module here.
     """
@@ -87,7 +90,10 @@ def practice_staff_progress(practice: Practice, *, role: str | None = None, on=N
     roles_present = tuple((value, labels[value]) for value in PracticeRole.values if value in held)
     if role is not None:
         memberships = [m for m in memberships if m.role == role]
-    modules = tuple(ModulePage.objects.live().order_by("path"))
+    # Live modules, and any module this practice has records in whatever its state now (unpublished
+    # or retired): what the team did never drops off its lead's dashboard.
+    recorded_here = LearningEvent.objects.for_practice(practice).filter(module_id=OuterRef("pk"))
+    modules = tuple(ModulePage.objects.filter(Q(live=True) | Exists(recorded_here)).order_by("path"))
     user_ids = [m.user_id for m in memberships]
     module_ids = [module.pk for module in modules]
     progress = {

