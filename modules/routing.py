@@ -9,8 +9,9 @@ also rewrites or drops the entry), and the Site roots (Wagtail's own cached list
 Site is saved) must be the ones it was found under. So a stale or per-process cache can cost a
 query, never serve the wrong page. Once checked, a process keeps the page (core/content_cache.py)
 until the site's content generation changes, which any save, publish, unpublish, move or delete of
-a page does, or for at most a minute; while Redis is down every view reads the row again. Receivers (modules/receivers.py) still drop a page's entries
-when it is published, unpublished, moved or deleted, so the next view does not pay for the check.
+a page does, or for at most a minute; while Redis is down every view reads the row again.
+Receivers (modules/receivers.py) still drop a page's entries when it is published, unpublished,
+moved or deleted, so the next view does not pay for the check.
 
 Wagtail's own `check_view_restrictions` hook reads the page's ancestors and their restrictions
 (two queries) on every view; `view_restrictions_exist` lets module pages skip that while the site
