@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bench.common import cpu_model, recreate_postgres
+from bench.common import cpu_model, record_block, recreate_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -268,13 +267,7 @@ def report(*, args, database: str, vendor: str, seeded: dict, timings: list[Timi
 
 def record(vendor: str, events: int, block: str) -> None:
     """Replace this database's and size's block in bench/RESULTS.md (or append it)."""
-    label = f"{vendor}:{events}"
-    start, end = f"<!-- export:{label}:start -->", f"<!-- export:{label}:end -->"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    new = f"{start}\n{block}\n{end}"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), flags=re.DOTALL)
-    text = pattern.sub(lambda _: new, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + new + "\n"
-    RESULTS.write_text(text)
+    record_block(RESULTS, f"export:{vendor}:{events}", block)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

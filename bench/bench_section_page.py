@@ -45,7 +45,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bench.common import cpu_model, gunicorn, recreate_postgres
+from bench.common import cpu_model, gunicorn, record_block, recreate_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -509,12 +509,7 @@ def report(*, args, database: str, setup: Setup, runs: list[Run], command: str, 
 
 def record(label: str, block: str) -> None:
     """Replace this label's block in bench/RESULTS.md (or append it), leaving everything else alone."""
-    start, end = f"<!-- section-page:{label}:start -->", f"<!-- section-page:{label}:end -->"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    new = f"{start}\n{block}\n{end}"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), flags=re.DOTALL)
-    text = pattern.sub(lambda _: new, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + new + "\n"
-    RESULTS.write_text(text)
+    record_block(RESULTS, f"section-page:{label}", block)
 
 
 # Entry ----------------------------------------------------------------------------------------

@@ -75,3 +75,13 @@ def cpu_model() -> str:
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     return platform.processor() or "unknown"
+
+
+def record_block(path: Path, marker: str, block: str) -> None:
+    """Replace the block between `<!-- {marker}:start -->` and its end marker in the results file (or append it)."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    new = f"{start}\n{block}\n{end}"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), flags=re.DOTALL)
+    text = pattern.sub(lambda _: new, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + new + "\n"
+    path.write_text(text)

@@ -110,15 +110,6 @@ def set(key: str, value: Any, timeout: float | None) -> None:  # noqa: A001 - mi
         _keep(key, value, MEMO_SECONDS if timeout is None else min(timeout, MEMO_SECONDS))
 
 
-def get_or_set(key: str, compute: Callable[[], Any], timeout: float | None) -> Any:
-    """Return the entry, computing and storing it on a miss."""
-    value = get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        set(key, value, timeout)
-    return value
-
-
 def local(key: Any, compute: Callable[[], Any]) -> Any:
     """Return a value kept in this process's memory only (never shared), computing it on a miss.
 

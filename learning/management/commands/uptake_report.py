@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,10 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from core import csv as safe_csv
+from core.commands import parse_date_option
 from learning.measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS
 from learning.selectors.uptake import ArmSummary, PracticeUptake, UptakeReport, iso_utc, uptake_report
-
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 PRACTICE_COLUMNS = [
     "trial_id", "ods_code", "arm", "randomised_on", "withdrawn_on", "module", "kind", "module_status",
@@ -83,17 +81,6 @@ def arm_csv_rows(arms: list[ArmSummary], statuses: dict[str, str]) -> list[list[
     return out
 
 
-def _parse_date(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not DATE_PATTERN.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--{option} must be a date as YYYY-MM-DD, got {value!r}.") from None
-
-
 def _parse_weeks(value: str) -> int:
     try:
         weeks = int(value)
@@ -127,8 +114,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        start = _parse_date("start", options["start"])
-        end = _parse_date("end", options["end"])
+        start = parse_date_option("start", options["start"])
+        end = parse_date_option("end", options["end"])
         weeks = _parse_weeks(options["window_weeks"])
         if start is not None and end is not None and start >= end:
             raise CommandError(f"--start ({start}) must be before --end ({end}).")

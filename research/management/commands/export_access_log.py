@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import getpass
 import re
-from datetime import date
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import parse_date_option
 from research.models import CUT_NAME_PATTERN
 from research.services import export_to_directory
-
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _parse_date(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not DATE_PATTERN.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--{option} must be a date as YYYY-MM-DD, got {value!r}.") from None
 
 
 class Command(BaseCommand):
@@ -48,8 +35,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        start = _parse_date("start", options["start"])
-        end = _parse_date("end", options["end"])
+        start = parse_date_option("start", options["start"])
+        end = parse_date_option("end", options["end"])
         cut_name = options["cut"]
         if cut_name is not None and not re.match(CUT_NAME_PATTERN, cut_name):
             raise CommandError(
