@@ -129,3 +129,34 @@ class ExportAudit(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Export audit rows are append-only.")
+
+
+class MonthlyReportKind(models.TextChoices):
+    RESEARCHER = "researcher", "Per-arm summary for the trial team"
+    PRACTICE_LEAD = "practice_lead", "A practice's month for its lead"
+
+
+class MonthlyReport(models.Model):
+    """One monthly report sent to one recipient: the record that makes sending it again a no-op."""
+
+    month = models.DateField(help_text="First day of the reported month.")
+    kind = models.CharField(max_length=20, choices=MonthlyReportKind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The lead's practice; empty for the trial team's summary.
+    practice = models.ForeignKey("practices.Practice", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Always filled (0 when there is no practice), so the uniqueness below holds for the summary too.
+    practice_key = models.PositiveBigIntegerField(default=0, editable=False)
+    job = models.ForeignKey("outbox.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month", "kind", "recipient_id", "practice_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "kind", "recipient", "practice_key"], name="research_monthly_report_once"
+            ),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="research_monthly_report_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.month:%Y-%m} to user {self.recipient_id}"
