@@ -64,3 +64,48 @@ def test_redact_knows_every_secret_route():
     assert redact("/accounts/password/reset/key/3k-c5a-abcdef/ 302") == "/accounts/password/reset/key/[redacted]-[redacted]/ 302"
     assert redact('"GET /certificates/verify/?code=ABCD-EFGH HTTP/1.1"') == '"GET /certificates/verify/?code=[redacted] HTTP/1.1"'
     assert redact("Not Found: /modules/team/") == "Not Found: /modules/team/"
+
+
+def _gunicorn_access_line(tmp_path, logger_class, environ) -> str:
+    """Write one gunicorn access-log line for the request in `environ` and return the file's text."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    log_file = tmp_path / "access.log"
+    cfg = Config()
+    cfg.set("accesslog", str(log_file))
+    cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s "%(f)s" %(U)s?%(q)s')
+    logger = logger_class(cfg)
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    return log_file.read_text()
+
+
+def test_gunicorn_access_log_carries_no_secret(tmp_path, certificate):
+    from gunicorn.glogging import Logger
+
+    from core.gunicorn_logging import RedactingLogger
+
+    token = secrets.token_urlsafe(32)
+    path = reverse("certificates:verify_code", kwargs={"code": certificate.display_code})
+    referrer = "https://learning.example.org" + reverse("practices:join_invitation", kwargs={"token": token})
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": f"{path}?code={certificate.code}", "PATH_INFO": path,
+        "QUERY_STRING": f"code={certificate.code}", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1", "HTTP_REFERER": referrer,
+    }
+    # gunicorn's own logger writes the secrets, which is what the redacting one is for.
+    (tmp_path / "plain").mkdir()
+    plain = _gunicorn_access_line(tmp_path / "plain", Logger, environ)
+    assert certificate.display_code in plain
+    assert token in plain
+
+    text = _gunicorn_access_line(tmp_path, RedactingLogger, environ)
+    assert text.strip(), "nothing was written to the access log"
+    for secret in (certificate.display_code, certificate.code, token):
+        assert secret not in text, text
+    assert text.count(REDACTED) >= 4, text
