@@ -15,6 +15,11 @@ Rules, in one place:
   views falls inside.
 - Completers: distinct learners with a completion for that practice and module in the period; each
   is counted once in completers_by_role, under their role at their first completion in the period.
+- By role: accesses_by_role and learners_by_role group the same view events by the role each event
+  recorded (the learner's role at that moment, the access log's role column). A learner whose role
+  changed within the period counts under each role they viewed the module in, and a visit whose
+  views carry two roles counts under both, so these may add up to more than accesses and learners;
+  they never count anything the totals do not.
 - Window: an event is within the window if it happened before randomisation date + window_weeks
   (00:00 UTC). With no randomisation date (not in trial) the window flags are None.
 - Protocol deviations (control-arm attempts) are never accesses; they are reported separately.
@@ -122,6 +127,8 @@ class ModuleUptake:
     learners: int = 0
     completers: int = 0
     completers_by_role: dict[str, int] = field(default_factory=dict)
+    accesses_by_role: dict[str, int] = field(default_factory=dict)
+    learners_by_role: dict[str, int] = field(default_factory=dict)
     first_access_at: datetime | None = None
     first_completion_at: datetime | None = None
     first_access_days_from_randomisation: int | None = None
@@ -245,6 +252,8 @@ def practice_as_dict(row: PracticeUptake) -> dict[str, Any]:
                 "learners": m.learners,
                 "completers": m.completers,
                 "completers_by_role": dict(m.completers_by_role),
+                "accesses_by_role": dict(m.accesses_by_role),
+                "learners_by_role": dict(m.learners_by_role),
                 "first_access_at": iso_utc(m.first_access_at),
                 "first_completion_at": iso_utc(m.first_completion_at),
                 "first_access_days_from_randomisation": m.first_access_days_from_randomisation,
@@ -379,6 +388,18 @@ def practice_uptake(
         )
         .order_by()
     }
+    # The same views by the role each recorded (a second GROUP BY: distinct counts do not add up).
+    role_rows: dict[tuple[int, int], dict[str, dict[str, int]]] = defaultdict(
+        lambda: {"accesses": {}, "learners": {}}
+    )
+    for row in (
+        views.values("practice_id", "module_id", "role")
+        .annotate(accesses=Count(visit_key, distinct=True), learners=Count("user_id", distinct=True))
+        .order_by()
+    ):
+        target = role_rows[(row["practice_id"], row["module_id"])]
+        target["accesses"][row["role"]] = row["accesses"]
+        target["learners"][row["role"]] = row["learners"]
 
     # Each learner's first completion in the period per (practice, module), grouped by its role.
     period_completions = _between(ModuleCompletion.objects.all(), "completed_at", start_at, end_at).filter(
@@ -423,6 +444,7 @@ def practice_uptake(
             key = (practice.pk, module.pk)
             access = access_rows.get(key, {})
             completion = completion_rows.get(key, {})
+            by_role = role_rows.get(key, {})
             first_access_at = access.get("first_access_at")
             first_completion_at = completion.get("first_completion_at")
             per_module[module.slug] = ModuleUptake(
@@ -432,6 +454,8 @@ def practice_uptake(
                 learners=access.get("learners", 0),
                 completers=completion.get("completers", 0),
                 completers_by_role=dict(sorted(completion.get("by_role", {}).items())),
+                accesses_by_role=dict(sorted(by_role.get("accesses", {}).items())),
+                learners_by_role=dict(sorted(by_role.get("learners", {}).items())),
                 first_access_at=first_access_at,
                 first_completion_at=first_completion_at,
                 first_access_days_from_randomisation=days_from_randomisation(practice.randomised_on, first_access_at),

@@ -46,7 +46,7 @@ from learning import services
 from learning.models import LearningEvent, ModuleCompletion
 from learning.selectors.uptake import arm_summary, practice_uptake, spread, uptake_report
 from practices.models import Arm, WithdrawalDataChoice
-from practices.services import start_membership
+from practices.services import change_member_role, start_membership
 
 from .factories import build_module, learner, practice, sections_of
 
@@ -125,6 +125,7 @@ def zero(kind: str, *, randomised: bool, deviations: int = 0) -> dict:
     flag = False if randomised else None
     return {
         "kind": kind, "accesses": 0, "learners": 0, "completers": 0, "completers_by_role": {},
+        "accesses_by_role": {}, "learners_by_role": {},
         "first_access_at": None, "first_completion_at": None,
         "first_access_days_from_randomisation": None, "first_completion_days_from_randomisation": None,
         "accessed_within_window": flag, "practice_completed": False, "completed_within_window": flag,
@@ -143,11 +144,14 @@ EXPECTED_PRACTICES = [
         "modules": {
             # Views: a visits {1, 2}, b visit {1}, m visit {2} (m's visit 1 was in P4) -> 4 accesses,
             # 3 learners. Completers a (gp, 01-12), b (practice_nurse, 02-02), m (practice_manager,
-            # 02-01, role at completion). First access 01-12 09:00 = 7 days after 01-05; first
+            # 02-01, role at completion). By the role each view recorded: a's two visits as gp, b's as
+            # practice_nurse, m's visit 2 as practice_manager (m's visit 1 was in P4). First access 01-12 09:00 = 7 days after 01-05; first
             # completion 01-12 09:59:59 = 7 days; both before 03-30.
             "team": {
                 "kind": "team", "accesses": 4, "learners": 3, "completers": 3,
                 "completers_by_role": {"gp": 1, "practice_manager": 1, "practice_nurse": 1},
+                "accesses_by_role": {"gp": 2, "practice_manager": 1, "practice_nurse": 1},
+                "learners_by_role": {"gp": 1, "practice_manager": 1, "practice_nurse": 1},
                 "first_access_at": "2026-01-12T09:00:00Z", "first_completion_at": "2026-01-12T09:59:59Z",
                 "first_access_days_from_randomisation": 7, "first_completion_days_from_randomisation": 7,
                 "accessed_within_window": True, "practice_completed": True, "completed_within_window": True,
@@ -158,6 +162,7 @@ EXPECTED_PRACTICES = [
             "in-depth": {
                 "kind": "in_depth", "accesses": 2, "learners": 1, "completers": 1,
                 "completers_by_role": {"gp": 1},
+                "accesses_by_role": {"gp": 2}, "learners_by_role": {"gp": 1},
                 "first_access_at": "2026-01-20T14:00:00Z", "first_completion_at": "2026-04-06T10:00:00Z",
                 "first_access_days_from_randomisation": 15, "first_completion_days_from_randomisation": 91,
                 "accessed_within_window": True, "practice_completed": True, "completed_within_window": False,
@@ -170,9 +175,11 @@ EXPECTED_PRACTICES = [
         "randomised_on": "2026-01-05", "withdrawn_on": "2026-02-16",
         "modules": {
             # d visits {1, 2} + e visit {1} = 3; e's attempt on the withdrawal date was refused.
+            # By role: d's two visits as gp, e's one as hca.
             "team": {
                 "kind": "team", "accesses": 3, "learners": 2, "completers": 1,
                 "completers_by_role": {"gp": 1},
+                "accesses_by_role": {"gp": 2, "hca": 1}, "learners_by_role": {"gp": 1, "hca": 1},
                 "first_access_at": "2026-01-26T10:00:00Z", "first_completion_at": "2026-01-26T10:50:00Z",
                 "first_access_days_from_randomisation": 21, "first_completion_days_from_randomisation": 21,
                 "accessed_within_window": True, "practice_completed": True, "completed_within_window": True,
@@ -182,6 +189,7 @@ EXPECTED_PRACTICES = [
             "in-depth": {
                 "kind": "in_depth", "accesses": 2, "learners": 1, "completers": 1,
                 "completers_by_role": {"gp": 1},
+                "accesses_by_role": {"gp": 2}, "learners_by_role": {"gp": 1},
                 "first_access_at": "2026-02-09T11:00:00Z", "first_completion_at": "2026-02-10T11:00:00Z",
                 "first_access_days_from_randomisation": 35, "first_completion_days_from_randomisation": 36,
                 "accessed_within_window": True, "practice_completed": True, "completed_within_window": True,
@@ -206,10 +214,13 @@ EXPECTED_PRACTICES = [
             "team": {
                 **zero("team", randomised=False),
                 "accesses": 1, "learners": 1, "first_access_at": "2026-01-15T12:00:00Z",
+                "accesses_by_role": {"reception_admin": 1}, "learners_by_role": {"reception_admin": 1},
             },
             "in-depth": {
                 "kind": "in_depth", "accesses": 1, "learners": 1, "completers": 1,
                 "completers_by_role": {"clinical_pharmacist": 1},
+                # g's views 00:00 and 00:10 are one visit.
+                "accesses_by_role": {"clinical_pharmacist": 1}, "learners_by_role": {"clinical_pharmacist": 1},
                 "first_access_at": "2026-03-01T00:00:00Z", "first_completion_at": "2026-03-01T00:10:00Z",
                 "first_access_days_from_randomisation": None, "first_completion_days_from_randomisation": None,
                 "accessed_within_window": None, "practice_completed": True, "completed_within_window": None,
@@ -325,14 +336,14 @@ def test_uptake_report_matches_the_hand_calculation():
 
 def test_practice_uptake_runs_a_fixed_number_of_queries(django_assert_num_queries):
     build_trial()
-    # Modules, practices, view aggregates, completion aggregates, deviation aggregates.
-    with django_assert_num_queries(5):
+    # Modules, practices, view aggregates, view aggregates by role, completion aggregates, deviation aggregates.
+    with django_assert_num_queries(6):
         rows = practice_uptake()
     assert [row.ods_code for row in rows] == ["A81001", "A81002", "A81003", "B82004"]
     more = practice(arm=Arm.IMPLEMENTATION, trial_id="IMP-00", ods_code="A81000")
     learner_ = learner(practice_=more)
     services.record_access(membership=learner_, module=build_trial_module("team"), at=at(3, 3, 9))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         rows = practice_uptake()
     assert [row.ods_code for row in rows] == ["A81000", "A81001", "A81002", "A81003", "B82004"]
     assert rows[0].modules["team"].accesses == 1
@@ -533,3 +544,31 @@ def test_a_withdrawal_recorded_late_stops_the_counts_at_the_withdrawal_date():
     assert (rows["C83001"].accesses, rows["C83001"].learners, rows["C83001"].completers) == (1, 1, 0)
     assert rows["C83001"].first_completion_at is None
     assert rows["C83002"].protocol_deviations == 1
+
+
+def test_by_role_counts_each_role_an_event_recorded():
+    """A role change within the period: the learner counts under each role, the totals once.
+
+    Added to the trial: c (P1, hca) views in-depth s1 on 03-02 10:00 as hca (visit 1), becomes an
+    advanced nurse practitioner (anp), views s2 at 10:10 (29 minutes before the 30-minute gap: still
+    visit 1, now as anp; completes in-depth as anp) and s1 again on 03-09 09:00 (visit 2, as anp).
+    P1 in-depth was a's two visits as gp. Now accesses 2 + 2 = 4 and learners 2, while by role
+    gp 2, hca 1, anp 2 (c's visit 1 carries both roles) and learners gp 1, hca 1, anp 1.
+    """
+    trial = build_trial()
+    p1 = trial["practices"][0]
+    d1, d2 = sections_of(trial["in_depth"])
+    c = p1.memberships.get(role="hca")
+    services.record_access(membership=c, module=trial["in_depth"], section=d1, at=at(3, 2, 10, 0))
+    c = change_member_role(membership=c, role="anp")
+    services.record_access(membership=c, module=trial["in_depth"], section=d2, at=at(3, 2, 10, 10))
+    services.record_access(membership=c, module=trial["in_depth"], section=d1, at=at(3, 9, 9, 0))
+
+    in_depth = practice_uptake()[0].modules["in-depth"]
+    assert (in_depth.accesses, in_depth.learners, in_depth.completers) == (4, 2, 2)
+    assert in_depth.accesses_by_role == {"anp": 2, "gp": 2, "hca": 1}
+    assert in_depth.learners_by_role == {"anp": 1, "gp": 1, "hca": 1}
+    assert in_depth.completers_by_role == {"anp": 1, "gp": 1}
+    # On 03-09 only c's second visit, as anp, is in the period.
+    later = practice_uptake(start=date(2026, 3, 9), end=date(2026, 3, 10))[0].modules["in-depth"]
+    assert (later.accesses, later.accesses_by_role, later.learners_by_role) == (1, {"anp": 1}, {"anp": 1})

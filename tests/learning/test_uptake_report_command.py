@@ -57,6 +57,8 @@ def test_csv_has_one_row_per_practice_per_module():
         "trial_id": "IMP-01", "ods_code": "A81001", "arm": "implementation", "randomised_on": "2026-01-05",
         "withdrawn_on": "", "module": "team", "kind": "team", "module_status": "live", "accesses": "4", "learners": "3", "completers": "3",
         "completers_by_role": "gp=1;practice_manager=1;practice_nurse=1",
+        "accesses_by_role": "gp=2;practice_manager=1;practice_nurse=1",
+        "learners_by_role": "gp=1;practice_manager=1;practice_nurse=1",
         "first_access_at": "2026-01-12T09:00:00Z", "first_completion_at": "2026-01-12T09:59:59Z",
         "first_access_days_from_randomisation": "7", "first_completion_days_from_randomisation": "7",
         "accessed_within_window": "true", "practice_completed": "true", "completed_within_window": "true",
@@ -68,6 +70,8 @@ def test_csv_has_one_row_per_practice_per_module():
     # Not in trial: no trial ID, no randomisation, window flags empty.
     assert (rows[7]["trial_id"], rows[7]["randomised_on"], rows[7]["completed_within_window"]) == ("", "", "")
     assert rows[7]["completers_by_role"] == "clinical_pharmacist=1"
+    assert (rows[2]["accesses_by_role"], rows[2]["learners_by_role"]) == ("gp=2;hca=1", "gp=1;hca=1")
+    assert (rows[6]["accesses_by_role"], rows[6]["learners_by_role"]) == ("reception_admin=1", "reception_admin=1")
 
 
 def test_csv_arms():

@@ -17,7 +17,8 @@ from learning.selectors.uptake import ArmSummary, PracticeUptake, UptakeReport, 
 
 PRACTICE_COLUMNS = [
     "trial_id", "ods_code", "arm", "randomised_on", "withdrawn_on", "module", "kind", "module_status",
-    "accesses", "learners", "completers", "completers_by_role", "first_access_at", "first_completion_at",
+    "accesses", "learners", "completers", "completers_by_role", "accesses_by_role", "learners_by_role",
+    "first_access_at", "first_completion_at",
     "first_access_days_from_randomisation", "first_completion_days_from_randomisation",
     "accessed_within_window", "practice_completed", "completed_within_window", "protocol_deviations",
 ]
@@ -48,15 +49,20 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
+def _by_role(counts: dict[str, int]) -> str:
+    """Return role counts as role=count pairs joined by ';' (empty when there are none)."""
+    return ";".join(f"{role}={count}" for role, count in counts.items())
+
+
 def practice_csv_rows(rows: list[PracticeUptake], statuses: dict[str, str]) -> list[list[Any]]:
     """Return one CSV row per practice per module, with each module's status (live, unpublished, retired)."""
     out = []
     for row in rows:
         for slug, m in row.modules.items():
-            by_role = ";".join(f"{role}={count}" for role, count in m.completers_by_role.items())
             values = [
                 row.trial_id, row.ods_code, row.arm, row.randomised_on, row.withdrawn_on, slug, m.kind,
-                statuses.get(slug), m.accesses, m.learners, m.completers, by_role, iso_utc(m.first_access_at),
+                statuses.get(slug), m.accesses, m.learners, m.completers, _by_role(m.completers_by_role),
+                _by_role(m.accesses_by_role), _by_role(m.learners_by_role), iso_utc(m.first_access_at),
                 iso_utc(m.first_completion_at), m.first_access_days_from_randomisation,
                 m.first_completion_days_from_randomisation, m.accessed_within_window, m.practice_completed,
                 m.completed_within_window, m.protocol_deviations,
