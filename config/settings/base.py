@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from .env import database_from_env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -182,6 +184,12 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["publish-scheduled"] = {"task": "modules.tasks.publish_scheduled_pages", "schedule": 60}
 # Delivers outbox jobs and emails whose hand-over to the broker failed, and retries failed ones.
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "outbox.tasks.sweep_outbox", "schedule": 60}
+# The month that has just ended, to researchers (per-arm summary) and implementation-practice leads
+# (their practice's month), at 06:00 UK time on the first; idempotent per month and recipient.
+CELERY_BEAT_SCHEDULE["monthly-reports"] = {
+    "task": "research.tasks.send_monthly_reports",
+    "schedule": crontab(minute=0, hour=6, day_of_month=1),
+}
 
 # Wagtail's own background tasks (reference index, search index) run in-process, so they work
 # without a worker in every environment.
