@@ -30,6 +30,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("certificates/", include("certificates.urls")),
+    # The research API (read-only, token-authenticated; docs/research.md).
+    path("api/v1/", include("research.api.urls")),
     path("", include("practices.urls")),
     path("", include("learning.urls")),
     # Image files only, in every environment; module documents under /media/documents/ never.

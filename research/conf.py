@@ -36,3 +36,17 @@ def key_problem(key: str | None) -> str | None:
     if len(set(key)) < 8:
         return "RESEARCH_PSEUDONYM_KEY repeats too few characters to be random."
     return None
+
+# Research API tokens: the longest a token may live, and the lifetimes the admin offers.
+API_TOKEN_MAX_DAYS = 90
+API_TOKEN_DAY_CHOICES = (7, 30, 60, 90)
+# A token's last use is written at most this often, so a busy pipeline does not write on every call.
+API_TOKEN_LAST_USE_EVERY_SECONDS = 60
+# Page sizes of the events endpoint.
+API_EVENTS_DEFAULT_PAGE_SIZE = 500
+API_EVENTS_MAX_PAGE_SIZE = 5000
+
+
+def api_throttle_rate() -> str:
+    """Return the research API's request rate per token, as DRF writes rates (e.g. '600/hour')."""
+    return getattr(settings, "RESEARCH_API_THROTTLE_RATE", "1200/hour")

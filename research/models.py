@@ -91,6 +91,8 @@ class ExportAction(models.TextChoices):
     CUT_WRITTEN = "cut_written", "Wrote a data cut's files"
     CUT_DOWNLOADED = "cut_downloaded", "Downloaded a data cut"
     COMMAND_EXPORT = "command_export", "Exported with the export_access_log command"
+    API_EVENTS = "api_events", "Read pseudonymised events through the research API"
+    API_CUT_DOWNLOADED = "api_cut_downloaded", "Downloaded a data cut through the research API"
 
 
 class ExportAuditQuerySet(models.QuerySet):
@@ -160,3 +162,54 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.month:%Y-%m} to user {self.recipient_id}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        """Return the tokens neither revoked nor expired (their owners are checked on each use)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A researcher's research API token: only its SHA-256 digest is kept; the token is shown once.
+
+    Our own model rather than DRF's authtoken (which keeps the token itself) or django-rest-knox
+    (whose tokens are deleted to revoke them and keep no last use): a revoked or expired token stays
+    listed with who revoked it and when it was last used. research.api.tokens creates, checks and
+    revokes them.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=80, help_text="What the token is for, e.g. 'analysis pipeline'.")
+    # The token's first characters, shown to tell tokens apart and used to find one before comparing digests.
+    prefix = models.CharField(max_length=12, db_index=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="api_token_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def state(self, now=None) -> str:
+        """Return 'revoked', 'expired' or 'active'."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "active"

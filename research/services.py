@@ -164,14 +164,26 @@ def fail_interrupted_cuts(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def record_cut_download(*, cut: DataCut, user) -> ExportAudit:
-    """Audit a download of a ready cut's zip (who, when, which cut, rows, the zip's checksum)."""
+def record_cut_download(*, cut: DataCut, user, api_token_id: int | None = None) -> ExportAudit:
+    """Audit a download of a ready cut's zip (who, when, which cut, rows, the zip's checksum; the API token if any)."""
     if not cut.is_ready:
         raise ValidationError("Only a cut whose files were all written can be downloaded.")
     log(instance=cut, action=LOG_DOWNLOADED, user=user, data={"sha256": cut.archive_sha256})
+    parameters = cut_parameters(cut).as_dict()
+    if api_token_id is not None:
+        parameters["api_token"] = api_token_id
     return ExportAudit.objects.create(
-        actor=user, actor_label=_actor_label(user), action=ExportAction.CUT_DOWNLOADED, cut=cut,
-        parameters=cut_parameters(cut).as_dict(), rows=cut.rows_total, checksum=cut.archive_sha256,
+        actor=user, actor_label=_actor_label(user),
+        action=ExportAction.CUT_DOWNLOADED if api_token_id is None else ExportAction.API_CUT_DOWNLOADED, cut=cut,
+        parameters=parameters, rows=cut.rows_total, checksum=cut.archive_sha256,
+    )
+
+
+def record_api_events(*, user, api_token_id: int, parameters: dict[str, Any], rows: int) -> ExportAudit:
+    """Audit one page of pseudonymised events read through the research API (who, which token, what, how many)."""
+    return ExportAudit.objects.create(
+        actor=user, actor_label=_actor_label(user), action=ExportAction.API_EVENTS,
+        parameters={**parameters, "api_token": api_token_id}, rows=rows,
     )
 
 

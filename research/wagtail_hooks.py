@@ -9,6 +9,7 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from core import converters  # noqa: F401 (registers the <id:...> converter)
 
 from . import admin_views
+from .api import admin_views as token_views
 from .services import LOG_CREATED, LOG_DOWNLOADED
 
 
@@ -27,6 +28,11 @@ def register_data_cuts_menu_item() -> MenuItem:
     return ResearchMenuItem("Data cuts", reverse("research_cuts:index"), icon_name="download", order=100)
 
 
+@hooks.register("register_research_menu_item")
+def register_api_tokens_menu_item() -> MenuItem:
+    return ResearchMenuItem("API tokens", reverse("research_api_tokens:index"), icon_name="key", order=200)
+
+
 @hooks.register("register_admin_menu_item")
 def register_research_menu() -> MenuItem:
     return SubmenuMenuItem("Research", research_menu, icon_name="table", order=700, name="research")
@@ -41,7 +47,15 @@ def register_research_urls():
         path("<id:pk>/status/", admin_views.CutStatusView.as_view(), name="status"),
         path("<id:pk>/download/", admin_views.CutDownloadView.as_view(), name="download"),
     ]
-    return [path("research/cuts/", include((urls, "research_cuts"), namespace="research_cuts"))]
+    token_urls = [
+        path("", token_views.TokenIndexView.as_view(), name="index"),
+        path("new/", token_views.TokenCreateView.as_view(), name="create"),
+        path("<id:pk>/revoke/", token_views.TokenRevokeView.as_view(), name="revoke"),
+    ]
+    return [
+        path("research/cuts/", include((urls, "research_cuts"), namespace="research_cuts")),
+        path("research/api-tokens/", include((token_urls, "research_api_tokens"), namespace="research_api_tokens")),
+    ]
 
 
 @hooks.register("register_log_actions")

@@ -53,8 +53,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     # API
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Content-Security-Policy (its system checks; the middleware is ours, core/csp.py)
     "csp",
     # Django
@@ -300,19 +300,41 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
+# The research API (research/api/): its views set their own authentication (hashed research
+# tokens), permission (researchers and admins) and per-token throttle; these defaults are the
+# strict fallback for any other DRF view.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["research.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["research.api.permissions.IsResearcher"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Practice asthma learning research API",
+    "DESCRIPTION": (
+        "Read-only uptake figures, the practice registry (without names), data cuts and pseudonymised events "
+        "for the trial team. Send a research API token as 'Authorization: Bearer <token>'; see docs/research.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The Wagtail admin has DRF views of its own; they are not part of our published API.
     "PREPROCESSING_HOOKS": ["config.api_schema.only_public_api"],
+    # Swagger UI from drf-spectacular-sidecar's static files: nothing is loaded from another host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False},
+    # One name per set of choices, whichever field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "ArmEnum": "practices.models.Arm",
+        "NationEnum": "practices.models.Nation",
+        "ModuleKindEnum": "modules.models.ModuleKind",
+        "RoleEnum": "accounts.roles.PracticeRole",
+        "EventTypeEnum": "learning.models.EventType",
+        "CutStatusEnum": "research.models.CutStatus",
+    },
 }
+# Requests per research API token (DRF's rate format).
+RESEARCH_API_THROTTLE_RATE = os.environ.get("RESEARCH_API_THROTTLE_RATE", "1200/hour")
 
 # Research: the key for pseudonymous participant IDs (keyed HMAC). Empty outside production
 # means exports refuse to run rather than use a guessable key.
