@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from django.urls import NoReverseMatch, reverse
 from wagtail import hooks
 
-from modules.hooks import MODULE_PAGE_TEMPLATE, MODULE_RESOURCE_URL
+from modules.hooks import KNOWLEDGE_CHECK_MARKING, MODULE_PAGE_TEMPLATE, MODULE_RESOURCE_URL
+
+from .marking import check_from_block, mark_answer
 
 # A function of the learner returning a RecordPanel (or None) shown on the record page, below
 # the modules, in the order the apps are installed.
@@ -87,3 +89,10 @@ def tracked_resource_url(page, document) -> str | None:
     except NoReverseMatch:
         # A URL map without learning's views (modules on its own): the document's own address.
         return None
+
+
+@hooks.register(KNOWLEDGE_CHECK_MARKING)
+def mark_previewed_answer(block, selected_option_ids=None):
+    """Mark an answer given in the whole-module preview exactly as a learner's is marked (nothing is recorded)."""
+    check = check_from_block(block)
+    return check, (mark_answer(check, list(selected_option_ids)) if selected_option_ids is not None else None)

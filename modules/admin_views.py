@@ -1,4 +1,4 @@
-"""Admin views for modules' structure: refuse to delete what learners used, retire or reinstate, change the structure."""
+"""Admin views for modules: refuse deleting what learners used, retire, propose and approve structure changes, preview."""
 
 from __future__ import annotations
 
@@ -9,12 +9,23 @@ from django.db import router
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from wagtail.admin import messages
 from wagtail.models import Page
 
 from .activity import activity_in_subtree
-from .models import ModulePage, SectionPage
-from .services import SectionPlacement, change_module_structure, reinstate_page, retire_page
+from .models import ModulePage, SectionPage, StructureProposal
+from .preview import PreviewAnswer, check_ids, preview_address, whole_preview_context
+from .selectors import pending_structure_proposals
+from .services import (
+    SectionPlacement,
+    approve_structure_proposal,
+    proposal_staleness,
+    propose_structure_change,
+    reinstate_page,
+    reject_structure_proposal,
+    retire_page,
+)
 
 RETIRABLE = (ModulePage, SectionPage)
 
@@ -122,8 +133,11 @@ def refuse_editing_retired(request: HttpRequest, page: Page):
 
 
 
+RETIRE = "retire"
+
+
 class StructureForm(forms.Form):
-    """Each section's position and module, and the required change note, for one module."""
+    """Each section's position and module (or retirement), and the required change note, for one module."""
 
     change_note = forms.CharField(
         label="What changed, and why?",
@@ -137,6 +151,7 @@ class StructureForm(forms.Form):
         self.module = module
         self.sections = sections
         self.modules = {str(m.pk): m for m in modules}
+        self.modules.setdefault(str(module.pk), module)
         count = len(sections)
         for number, section in enumerate(sections, start=1):
             self.fields[f"position_{section.pk}"] = forms.IntegerField(
@@ -148,9 +163,12 @@ class StructureForm(forms.Form):
                     "invalid": f"Give “{section.title}” a position from 1 to {count}.",
                 },
             )
+            choices = [(key, m.title) for key, m in self.modules.items()]
+            if not section.is_retired:
+                choices.append((RETIRE, "Retire it (unpublish and keep every record)"))
             self.fields[f"module_{section.pk}"] = forms.ChoiceField(
-                label=f"Module of “{section.title}”", choices=[(key, m.title) for key, m in self.modules.items()],
-                initial=str(module.pk),
+                label=f"Module of “{section.title}”", choices=choices, initial=str(module.pk),
+                error_messages={"invalid_choice": f"Choose a module for “{section.title}”, or retire it."},
             )
 
     def rows(self):
@@ -161,49 +179,197 @@ class StructureForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        here = str(self.module.pk)
-        positions = [cleaned.get(f"position_{s.pk}") for s in self.sections if cleaned.get(f"module_{s.pk}") == here]
+        here = (str(self.module.pk), RETIRE)
+        positions = [cleaned.get(f"position_{s.pk}") for s in self.sections if cleaned.get(f"module_{s.pk}") in here]
         if None not in positions and len(set(positions)) != len(positions):
             raise ValidationError("Give each section that stays in this module a different position.")
         return cleaned
 
     def placements(self) -> list[SectionPlacement]:
-        return [
-            SectionPlacement(
-                section=section,
-                module=self.modules[self.cleaned_data[f"module_{section.pk}"]],
-                position=self.cleaned_data[f"position_{section.pk}"],
+        placements = []
+        for section in self.sections:
+            choice = self.cleaned_data[f"module_{section.pk}"]
+            placements.append(
+                SectionPlacement(
+                    section=section,
+                    module=self.module if choice == RETIRE else self.modules[choice],
+                    position=self.cleaned_data[f"position_{section.pk}"],
+                    retire=choice == RETIRE,
+                )
             )
-            for section in self.sections
-        ]
+        return placements
+
+
+def may_propose(page: Page, user) -> bool:
+    """Return True if the user may propose a structure change to the module (whoever may edit it: editors up)."""
+    return page.permissions_for_user(user).can_edit()
 
 
 def change_structure(request: HttpRequest, page_id: int) -> HttpResponse:
-    """Reorder a module's sections or move some to another module, with a required change note; number new versions."""
+    """Propose reordering, moving or retiring a module's sections, with a required note, for a moderator to approve."""
     module = get_object_or_404(ModulePage, pk=page_id)
     if module.is_retired:
         return refuse_editing_retired(request, module)
-    if not may_retire(module, request.user):
+    if not may_propose(module, request.user):
         raise PermissionDenied
     sections = list(SectionPage.objects.child_of(module).order_by("path"))
     modules = [
-        m for m in ModulePage.objects.filter(retired_at__isnull=True).order_by("path") if may_retire(m, request.user)
+        m for m in ModulePage.objects.filter(retired_at__isnull=True).order_by("path") if may_propose(m, request.user)
     ]
     form = StructureForm(request.POST or None, module=module, sections=sections, modules=modules)
     if request.method == "POST" and form.is_valid():
         try:
-            versions = change_module_structure(
+            proposal = propose_structure_change(
                 module=module, placements=form.placements(), user=request.user,
                 change_note=form.cleaned_data["change_note"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            numbers = ", ".join(f"{v.module.title} version {v.number}" for v in versions) or "no new version"
-            messages.success(request, f"Structure changed: {numbers}.")
-            return redirect("wagtailadmin_explore", module.pk)
+            messages.success(
+                request, "Structure change proposed. Learners see it once a moderator approves it; nothing has changed yet."
+            )
+            return redirect("modules_admin:proposal", proposal.pk)
     status = 400 if form.errors else 200
-    return TemplateResponse(request, "modules/admin/change_structure.html", {"page": module, "form": form}, status=status)
+    context = {"page": module, "form": form, "pending": pending_structure_proposals(module)}
+    return TemplateResponse(request, "modules/admin/change_structure.html", context, status=status)
+
+
+# ---- Structure proposals: who proposed what, the moderator's decision, and the whole-module preview.
+
+
+class DecisionForm(forms.Form):
+    """A moderator's decision on a structure proposal, with a comment (required to reject)."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.HiddenInput,
+        error_messages={"required": "Choose to approve or reject.", "invalid_choice": "Choose to approve or reject."},
+    )
+    comment = forms.CharField(
+        label="Comment for the proposer",
+        help_text="Required to reject: say why. Optional when approving.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _proposal_modules(proposal: StructureProposal) -> list[ModulePage]:
+    ids = {proposal.module_id, *(row["module"] for row in proposal.placements)}
+    return list(ModulePage.objects.filter(pk__in=ids))
+
+
+def may_decide(proposal: StructureProposal, user) -> bool:
+    """Return True if the user may approve or reject the proposal: they may publish every module it changes."""
+    return all(may_retire(module, user) for module in _proposal_modules(proposal))
+
+
+def _proposal_rows(proposal: StructureProposal) -> list[dict]:
+    sections = SectionPage.objects.in_bulk([row["section"] for row in proposal.placements])
+    titles = dict(ModulePage.objects.filter(pk__in=[r["module"] for r in proposal.placements]).values_list("pk", "title"))
+    before = {pk: number for number, pk in enumerate(proposal.sections_before, start=1)}
+    rows = []
+    for row in proposal.placements:
+        section = sections.get(row["section"])
+        if row.get("retire"):
+            change = "Retired"
+        elif row["module"] != proposal.module_id:
+            change = f"Moves to “{titles.get(row['module'], 'a deleted module')}”"
+        else:
+            change = f"Position {row['position']}"
+        rows.append({
+            "title": section.title if section else "(deleted section)",
+            "before": before.get(row["section"]),
+            "change": change,
+            "position": row["position"] if not row.get("retire") and row["module"] == proposal.module_id else None,
+        })
+    # Retired and moving sections after those that stay, each group in its proposed or current order.
+    return sorted(rows, key=lambda r: (r["position"] is None, r["position"] or r["before"] or 0))
+
+
+def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Show a structure proposal, its staleness and its preview; a moderator approves or rejects it."""
+    proposals = StructureProposal.objects.select_related("module", "proposed_by", "decided_by")
+    proposal = get_object_or_404(proposals, pk=proposal_id)
+    module = proposal.module
+    if not may_propose(module, request.user):
+        raise PermissionDenied
+    deciding = may_decide(proposal, request.user)
+    form = DecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not deciding:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "approve":
+                    versions = approve_structure_proposal(
+                        proposal=proposal, user=request.user, comment=form.cleaned_data["comment"]
+                    )
+                    numbers = ", ".join(f"“{v.module.title}” version {v.number}" for v in versions) or "no new version"
+                    messages.success(request, f"Structure change approved and published: {numbers}.")
+                else:
+                    reject_structure_proposal(proposal=proposal, user=request.user, comment=form.cleaned_data["comment"])
+                    messages.success(request, "Structure change rejected; nothing changed. The proposer sees your comment.")
+            except ValidationError as error:
+                form.add_error("comment" if form.cleaned_data["decision"] == "reject" else None, error)
+            else:
+                return redirect("modules_admin:proposal", proposal.pk)
+        status = 400
+        proposal.refresh_from_db()
+    context = {
+        "proposal": proposal,
+        "page": module,
+        "rows": _proposal_rows(proposal),
+        "stale": proposal_staleness(proposal) if proposal.is_pending else "",
+        "may_decide": deciding and proposal.is_pending,
+        "own": proposal.proposed_by_id == request.user.pk,
+        "form": form,
+        "preview_url": preview_address(module, proposal),
+    }
+    return TemplateResponse(request, "modules/admin/proposal.html", context, status=status)
+
+
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    """List the structure proposals waiting for a moderator, and the latest decided ones."""
+    user = request.user
+    visible = [p for p in StructureProposal.objects.select_related("module", "proposed_by", "decided_by")[:200]
+               if may_propose(p.module, user)]
+    context = {
+        "pending": sorted((p for p in visible if p.is_pending), key=lambda p: (p.proposed_at, p.pk)),
+        "decided": [p for p in visible if not p.is_pending][:20],
+    }
+    return TemplateResponse(request, "modules/admin/proposal_list.html", context)
+
+
+@xframe_options_sameorigin
+def whole_preview(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Show the whole draft module (with a proposed structure change, if asked); mark an answer posted to it.
+
+    Framed by Wagtail's editor when an answer is posted from its preview panel. Nothing is recorded.
+    """
+    page = get_object_or_404(ModulePage, pk=page_id)
+    perms = page.permissions_for_user(request.user)
+    if not (perms.can_edit() or perms.can_publish()):
+        raise PermissionDenied
+    module = page.get_latest_revision_as_object()
+    proposal = None
+    if "proposal" in request.GET:
+        try:
+            proposal_id = int(request.GET["proposal"])
+        except ValueError:
+            raise Http404("No such proposal.") from None
+        proposal = get_object_or_404(StructureProposal, pk=proposal_id, module_id=page.pk)
+    answer = None
+    status = 200
+    if request.method == "POST":
+        block_id = request.GET.get("check", "")
+        if block_id not in check_ids(module, proposal):
+            messages.error(request, "That question is not in this module's draft any more. Answer it again below.")
+            status = 400
+        else:
+            answer = PreviewAnswer(block_id=block_id, option_ids=request.POST.getlist("answer"))
+    context = whole_preview_context(module=module, request=request, proposal=proposal, answer=answer)
+    return TemplateResponse(request, "modules/module_whole_preview.html", context, status=status)
 
 
 def refuse_bulk_delete_with_activity(request: HttpRequest, action_type: str, objects, action):

@@ -224,12 +224,9 @@ class ModulePage(RestrictionCheckMixin, RetirableMixin, Page):  # noqa: DJ008 (P
             return super().serve_preview(request, mode_name)
         from django.template.response import TemplateResponse
 
-        from .selectors import draft_module_sections
+        from .preview import whole_preview_context
 
-        context = {
-            "page": self, "self": self, "is_preview": True, "request": request,
-            "sections": draft_module_sections(self),
-        }
+        context = whole_preview_context(module=self, request=request)
         return TemplateResponse(request, "modules/module_whole_preview.html", context)
 
     def get_context(self, request, *args, **kwargs):
@@ -298,6 +295,10 @@ class ModuleVersion(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who proposed the structure change this version publishes, when a moderator approved someone's proposal.
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # {page_id: revision_id} of the module and every live section at this version.
     revisions = models.JSONField(default=dict)
     # SHA-256 of the learner-visible content at this version, so republishing unchanged content
@@ -324,3 +325,55 @@ class ModuleVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Module versions are append-only.")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class StructureProposal(models.Model):
+    """A proposed change to a module's structure (reorder, move or retire sections) waiting for a moderator.
+
+    Nothing changes for learners until a moderator approves it: approving applies the change
+    (`modules.services.approve_structure_proposal`) and publishes the module's next version with
+    the proposal's note. A proposal made from a structure that has changed since cannot be approved.
+    """
+
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="structure_proposals")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    change_note = models.TextField()
+    # [{"section": id, "module": id, "position": n, "retire": bool}, ...], one per section of the module.
+    placements = models.JSONField()
+    # The module's version number (None if never published) and its sections' ids in order when proposed.
+    based_on_version = models.PositiveIntegerField(null=True, blank=True)
+    sections_before = models.JSONField()
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    # The version numbers approval published, by module id.
+    published_versions = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="structure_proposal_decided_when_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Structure change to {self.module.title} ({self.get_status_display().lower()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PENDING

@@ -19,7 +19,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move, wo
 from core.content_cache import content_changed
 
 from .links import forget_module_index_url
-from .models import ModulePage, ModuleVersion, SectionPage
+from .models import ModulePage, SectionPage
 from .routing import forget_page_routes, forget_view_restrictions
 from .services import publish_signed_off_sections, record_module_version, unpublish_module_sections
 from .structure import forget_module_structure, section_module_id
@@ -160,32 +160,16 @@ def _publisher(*, page_id: int, revision_id: int | None, fallback_user_id: int |
     return None
 
 
-def _change_note(page: Page, *, module_id: int, published: bool) -> str:
-    """Describe a section's publish or unpublish as a structure change, or "" for a change of content only."""
-    if not isinstance(page, SectionPage):
-        return ""
-    if not published:
-        if page.retired_at is not None:
-            return f"Section “{page.title}” retired: {page.retirement_note}"
-        return f"Section “{page.title}” unpublished."
-    versions = ModuleVersion.objects.filter(module_id=module_id).order_by("-number")
-    latest = versions.values_list("revisions", flat=True).first()
-    if latest is not None and str(page.pk) not in latest:
-        return f"Section “{page.title}” added."
-    return ""
-
-
-def _record_version(
-    *, module_id: int, page_id: int, revision_id: int | None, fallback_user_id: int | None, change_note: str
-) -> None:
+def _record_version(*, module_id: int, page_id: int, revision_id: int | None, fallback_user_id: int | None) -> None:
     module = ModulePage.objects.filter(pk=module_id).first()
     if module is None:
         return
     publisher = _publisher(page_id=page_id, revision_id=revision_id, fallback_user_id=fallback_user_id)
-    record_module_version(module=module, published_by=publisher, change_note=change_note)
+    # Without a note, the version describes the sections added, unpublished or retired since the last.
+    record_module_version(module=module, published_by=publisher)
 
 
-def _schedule_version(page: Page, revision, *, published: bool) -> None:
+def _schedule_version(page: Page, revision) -> None:
     specific = page.specific
     module_id = _versioned_module_id(specific)
     if module_id is None:
@@ -195,25 +179,24 @@ def _schedule_version(page: Page, revision, *, published: bool) -> None:
     # context (the signed-in user) and the revision's author are the fallbacks for who did it.
     context_user = get_active_log_context().user
     fallback_user_id = getattr(context_user, "pk", None) or (getattr(revision, "user_id", None) if revision else None)
-    note = _change_note(specific, module_id=module_id, published=published)
     # After commit: a publish rolled back records nothing, and several pages published in one
     # transaction (e.g. a whole module) become one version.
     transaction.on_commit(
         partial(
             _record_version, module_id=module_id, page_id=page.pk, revision_id=revision.pk if revision else None,
-            fallback_user_id=fallback_user_id, change_note=note,
+            fallback_user_id=fallback_user_id,
         )
     )
 
 
 @receiver(page_published)
 def on_page_published_record_version(sender, instance, revision, **kwargs) -> None:
-    _schedule_version(instance, revision, published=True)
+    _schedule_version(instance, revision)
 
 
 @receiver(page_unpublished)
 def on_page_unpublished_record_version(sender, instance, **kwargs) -> None:
-    _schedule_version(instance, None, published=False)
+    _schedule_version(instance, None)
 
 
 @receiver(post_save, dispatch_uid="modules_page_saved_end_content_generation")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .models import ModuleIndexPage, ModulePage, ModuleVersion, SectionPage
+from .models import ModuleIndexPage, ModulePage, ModuleVersion, ProposalStatus, SectionPage, StructureProposal
 from .structure import KNOWLEDGE_CHECK
 
 if TYPE_CHECKING:
@@ -53,7 +53,11 @@ class DraftSection:
 
     section: SectionPage
     status: str  # "live", "changed" (live, with a newer draft) or "new" (never published)
-    number: int
+    number: int  # 0 for a section a proposed structure change takes out of the module
+    # Under a proposed structure change: the module it moves to, or retired; and whether it changes place.
+    moves_to: str = ""
+    retired: bool = False
+    reordered: bool = False
 
 
 def signed_off_with_module(section: SectionPage) -> bool:
@@ -88,3 +92,42 @@ def draft_module_sections(module: ModulePage) -> list[DraftSection]:
             draft, status = child, "live"
         rows.append(DraftSection(section=draft, status=status, number=len(rows) + 1))
     return rows
+
+
+def proposed_module_sections(proposal: StructureProposal) -> tuple[list[DraftSection], list[DraftSection]]:
+    """Return the draft module's sections as a proposed structure change would leave them, and those it takes out.
+
+    The first list is in the proposed order, numbered; the second holds the sections that move to
+    another module or are retired (numbered 0), in the module's current order.
+    """
+    rows = draft_module_sections(proposal.module)
+    placed = {row["section"]: row for row in proposal.placements}
+    titles = dict(
+        ModulePage.objects.filter(pk__in={row["module"] for row in proposal.placements}).values_list("pk", "title")
+    )
+    staying, leaving = [], []
+    for index, row in enumerate(rows):
+        placement = placed.get(row.section.pk)
+        if placement is None:  # added since the proposal was made: it stays where it is, last
+            staying.append((len(rows) + index, row))
+        elif placement.get("retire"):
+            leaving.append(replace(row, number=0, retired=True))
+        elif placement["module"] != proposal.module_id:
+            leaving.append(replace(row, number=0, moves_to=titles.get(placement["module"], "another module")))
+        else:
+            staying.append((placement["position"], row))
+    before = [row.section.pk for _, row in staying]  # tree order, among the sections that stay
+    staying.sort(key=lambda pair: (pair[0], pair[1].section.path))
+    ordered = [
+        replace(row, number=number, reordered=before.index(row.section.pk) != number - 1)
+        for number, (_, row) in enumerate(staying, start=1)
+    ]
+    return ordered, leaving
+
+
+def pending_structure_proposals(module: ModulePage | None = None):
+    """Return the structure proposals waiting for a moderator (of one module, if given), oldest first."""
+    proposals = StructureProposal.objects.filter(status=ProposalStatus.PENDING).select_related("module", "proposed_by")
+    if module is not None:
+        proposals = proposals.filter(module_id=module.pk)
+    return proposals.order_by("proposed_at", "pk")

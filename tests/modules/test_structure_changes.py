@@ -1,4 +1,8 @@
-"""Structure changes (reorder, move, add, retire a section) number a new module version with a change note and a publisher."""
+"""Structure changes (reorder, move, add, retire a section) go through sign-off and number a new module version.
+
+Editors propose (stored, nothing applied); a moderator other than the proposer approves (applied, a
+version published under the approver with the proposer's note) or rejects (nothing applied).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 from wagtail.log_actions import LogContext
+from wagtail.models import PageLogEntry
 
-from accounts.roles import ADMIN, EDITOR, MODERATOR
-from modules.models import ModulePage, SectionPage
+from accounts.roles import ADMIN, EDITOR, MODERATOR, RESEARCHER
+from modules.models import ModulePage, SectionPage, StructureProposal
 from modules.selectors import current_version
 from modules.services import SectionPlacement, change_module_structure, retire_page
 from tests.accounts.factories import sign_in_with_second_factor
@@ -48,41 +53,86 @@ def module(django_capture_on_commit_callbacks):
         return build_module(slug="team", sections=[(1, 0), (1, 0), (1, 0)])
 
 
-def test_a_moderator_reorders_sections_with_a_note_and_a_new_version_is_published(client, module):
-    moderator = _signed_in(client, MODERATOR)
+def _propose(client, module: ModulePage, order: list[SectionPage], note: str, moves: dict | None = None):
+    return client.post(reverse("modules_admin:structure", args=[module.pk]), _structure_form(module, order, note, moves))
+
+
+def _decide(client, proposal: StructureProposal, decision: str, comment: str = ""):
+    return client.post(reverse("modules_admin:proposal", args=[proposal.pk]), {"decision": decision, "comment": comment})
+
+
+def test_an_editor_proposes_a_reorder_and_a_moderator_approves_it(client, module):
+    editor = _signed_in(client, EDITOR)
     first, second, third = sections_of(module)
     url = reverse("modules_admin:structure", args=[module.pk])
 
     page = client.get(url)
-    response = client.post(url, _structure_form(module, [third, first, second], "Summary first, as reviewers asked."))
+    with time_machine.travel(TODAY, tick=False):
+        response = _propose(client, module, [third, first, second], "Summary first, as reviewers asked.")
 
     assert page.status_code == 200
     assert response.status_code == 302, response.content.decode()
+    proposal = StructureProposal.objects.get()
+    assert response["Location"] == reverse("modules_admin:proposal", args=[proposal.pk])
+    # Stored: who, when, the placements, the note and the version it was made from; nothing applied.
+    assert proposal.proposed_by == editor
+    assert proposal.proposed_at.isoformat() == "2026-03-02T10:00:00+00:00"
+    assert proposal.change_note == "Summary first, as reviewers asked."
+    assert proposal.based_on_version == 1
+    assert proposal.sections_before == [first.pk, second.pk, third.pk]
+    assert proposal.placements == [
+        {"section": first.pk, "module": module.pk, "position": 2, "retire": False},
+        {"section": second.pk, "module": module.pk, "position": 3, "retire": False},
+        {"section": third.pk, "module": module.pk, "position": 1, "retire": False},
+    ]
+    assert proposal.status == "pending"
+    assert _order(module) == ["Section 1", "Section 2", "Section 3"]
+    assert current_version(module).number == 1
+    assert PageLogEntry.objects.get(action="modules.propose_structure").user == editor
+    # The editor cannot decide it.
+    assert _decide(client, proposal, "approve").status_code in (302, 403)
+    assert StructureProposal.objects.get().status == "pending"
+
+    moderator = _signed_in(client, MODERATOR)
+    shown = client.get(reverse("modules_admin:proposal", args=[proposal.pk]))
+    assert shown.status_code == 200
+    assert "Summary first, as reviewers asked." in shown.content.decode()
+    assert "Approve and publish" in shown.content.decode()
+    decided = _decide(client, proposal, "approve", "Agreed.")
+
+    assert decided.status_code == 302, decided.content.decode()
     assert _order(module) == ["Section 3", "Section 1", "Section 2"]
     version = current_version(module)
     assert version.number == 2
     assert version.published_by == moderator
+    assert version.proposed_by == editor
     assert version.change_note == "Summary first, as reviewers asked."
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_by, proposal.decision_comment) == ("approved", moderator, "Agreed.")
+    assert proposal.published_versions == {str(module.pk): 2}
+    entry = PageLogEntry.objects.get(action="modules.approve_structure")
+    assert entry.user == moderator
+    assert entry.data["comment"] == "Agreed."
     report = client.get(reverse("module_versions:index"))
     assert "Summary first, as reviewers asked." in report.content.decode()
+    history = client.get(reverse("wagtailadmin_pages:history", args=[module.pk])).content.decode()
+    assert "Structure change proposed: Summary first, as reviewers asked." in history
+    assert "Structure change approved: Summary first, as reviewers asked. Comment: Agreed." in history
 
 
 def test_a_structure_change_needs_a_note(client, module):
-    _signed_in(client, MODERATOR)
+    _signed_in(client, EDITOR)
     first, second, third = sections_of(module)
 
-    response = client.post(
-        reverse("modules_admin:structure", args=[module.pk]), _structure_form(module, [third, first, second], " ")
-    )
+    response = _propose(client, module, [third, first, second], " ")
 
     assert response.status_code == 400
     assert "Describe the change" in response.content.decode()
-    assert _order(module) == ["Section 1", "Section 2", "Section 3"]
-    assert current_version(module).number == 1
+    assert not StructureProposal.objects.exists()
 
 
 def test_two_sections_cannot_share_a_position(client, module):
-    _signed_in(client, MODERATOR)
+    _signed_in(client, EDITOR)
     first, second, third = sections_of(module)
     data = _structure_form(module, [first, second, third], "Swap")
     data[f"position_{third.pk}"] = "1"
@@ -91,18 +141,29 @@ def test_two_sections_cannot_share_a_position(client, module):
 
     assert response.status_code == 400
     assert "different position" in response.content.decode()
+    assert not StructureProposal.objects.exists()
+
+
+def test_a_proposal_that_changes_nothing_is_refused(client, module):
+    _signed_in(client, EDITOR)
+
+    response = _propose(client, module, sections_of(module), "No change")
+
+    assert response.status_code == 400
+    assert "Nothing changed" in response.content.decode()
 
 
 def test_an_unused_section_moves_to_another_module_and_both_get_a_version(client, module, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         other = build_module(slug="in-depth", kind="in_depth", sections=[(1, 0)])
-    moderator = _signed_in(client, ADMIN)
+    editor = _signed_in(client, EDITOR)
     first, second, third = sections_of(module)
+    assert _propose(
+        client, module, [first, second, third], "Inhaler technique belongs in the in-depth module.", {third.pk: other}
+    ).status_code == 302
+    admin = _signed_in(client, ADMIN)
 
-    response = client.post(
-        reverse("modules_admin:structure", args=[module.pk]),
-        _structure_form(module, [first, second, third], "Inhaler technique belongs in the in-depth module.", {third.pk: other}),
-    )
+    response = _decide(client, StructureProposal.objects.get(), "approve")
 
     assert response.status_code == 302
     assert _order(module) == ["Section 1", "Section 2"]
@@ -110,7 +171,8 @@ def test_an_unused_section_moves_to_another_module_and_both_get_a_version(client
     for changed in (module, other):
         version = current_version(changed)
         assert version.number == 2
-        assert version.published_by == moderator
+        assert version.published_by == admin
+        assert version.proposed_by == editor
         assert version.change_note == "Inhaler technique belongs in the in-depth module."
 
 
@@ -123,30 +185,157 @@ def test_a_section_learners_used_cannot_move_to_another_module(client, module, d
         client.force_login(member.user)
         assert client.get(third.url).status_code == 200
         client.logout()
-    _signed_in(client, ADMIN)
+    _signed_in(client, EDITOR)
 
-    response = client.post(
-        reverse("modules_admin:structure", args=[module.pk]),
-        _structure_form(module, [first, second, third], "Move it", {third.pk: other}),
-    )
+    response = _propose(client, module, [first, second, third], "Move it", {third.pk: other})
 
     assert response.status_code == 400
     assert "has learner activity, so it cannot move to another module" in response.content.decode()
+    assert not StructureProposal.objects.exists()
     assert _order(module) == ["Section 1", "Section 2", "Section 3"]
     assert current_version(other).number == 1
 
 
-def test_an_editor_cannot_change_the_structure(client, module):
-    _signed_in(client, EDITOR)
+def test_a_proposal_retires_a_section_once_approved(client, module, django_capture_on_commit_callbacks):
     first, second, third = sections_of(module)
+    member = learner()
+    with time_machine.travel(TODAY, tick=False):
+        client.force_login(member.user)
+        assert client.get(second.url).status_code == 200
+    editor = _signed_in(client, EDITOR)
+    data = _structure_form(module, [first, second, third], "Section 2 repeated section 1.")
+    data[f"module_{second.pk}"] = "retire"
+    assert client.post(reverse("modules_admin:structure", args=[module.pk]), data).status_code == 302
+    # Until approved, the section stays live for learners.
+    assert SectionPage.objects.get(pk=second.pk).live
+    moderator = _signed_in(client, MODERATOR)
 
-    response = client.post(
-        reverse("modules_admin:structure", args=[module.pk]), _structure_form(module, [third, first, second], "Try")
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _decide(client, StructureProposal.objects.get(), "approve")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("wagtailadmin_home")
+    retired = SectionPage.objects.get(pk=second.pk)
+    assert retired.is_retired
+    assert not retired.live
+    assert retired.retired_by == moderator
+    assert retired.retirement_note == "Section 2 repeated section 1."
+    version = current_version(module)
+    assert version.number == 2
+    assert version.change_note == "Section 2 repeated section 1."
+    assert (version.published_by, version.proposed_by) == (moderator, editor)
+    assert str(second.pk) not in version.revisions
+    client.force_login(member.user)
+    assert client.get(second.url).status_code == 404
+
+
+def test_nothing_reaches_learners_before_approval(client, module):
+    first, second, third = sections_of(module)
+    _signed_in(client, EDITOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    member = learner()
+
+    with time_machine.travel(TODAY, tick=False):
+        client.force_login(member.user)
+        html = client.get(module.url).content.decode()
+
+    assert html.index("Section 1") < html.index("Section 2") < html.index("Section 3")
     assert _order(module) == ["Section 1", "Section 2", "Section 3"]
+    assert current_version(module).number == 1
+
+
+def test_no_one_approves_their_own_proposal(client, module):
+    first, second, third = sections_of(module)
+    moderator = _signed_in(client, MODERATOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    proposal = StructureProposal.objects.get()
+    assert proposal.proposed_by == moderator
+    assert "another moderator approves it" in client.get(reverse("modules_admin:proposal", args=[proposal.pk])).content.decode()
+
+    response = _decide(client, proposal, "approve")
+
+    assert response.status_code == 400
+    assert "You proposed this change, so another moderator must approve it." in response.content.decode()
+    assert StructureProposal.objects.get().status == "pending"
+    assert _order(module) == ["Section 1", "Section 2", "Section 3"]
+
+
+def test_a_moderator_rejects_a_proposal_with_a_comment_and_nothing_changes(client, module):
+    first, second, third = sections_of(module)
+    _signed_in(client, EDITOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    proposal = StructureProposal.objects.get()
+    moderator = _signed_in(client, MODERATOR)
+
+    without_comment = _decide(client, proposal, "reject", "  ")
+    response = _decide(client, proposal, "reject", "The summary belongs at the end.")
+
+    assert without_comment.status_code == 400
+    assert "Say why the change is rejected" in without_comment.content.decode()
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_by) == ("rejected", moderator)
+    assert proposal.decision_comment == "The summary belongs at the end."
+    assert _order(module) == ["Section 1", "Section 2", "Section 3"]
+    assert current_version(module).number == 1
+    entry = PageLogEntry.objects.get(action="modules.reject_structure")
+    assert (entry.user, entry.data["comment"]) == (moderator, "The summary belongs at the end.")
+    # A decided proposal cannot be decided again.
+    again = _decide(client, proposal, "approve")
+    assert again.status_code == 400
+    assert "already rejected" in again.content.decode()
+
+
+def test_a_proposal_made_from_an_older_version_cannot_be_approved(client, module):
+    first, second, third = sections_of(module)
+    _signed_in(client, EDITOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    assert _propose(client, module, [first, third, second], "Swap the last two.").status_code == 302
+    earlier, later = StructureProposal.objects.order_by("pk")
+    _signed_in(client, MODERATOR)
+    assert _decide(client, earlier, "approve").status_code == 302
+
+    page = client.get(reverse("modules_admin:proposal", args=[later.pk]))
+    response = _decide(client, later, "approve")
+
+    stale = "This proposal was made from version 1 of “Module team”, which is now version 2"
+    assert stale in page.content.decode()
+    assert "Approve and publish" not in page.content.decode()
+    assert response.status_code == 400
+    assert stale in response.content.decode()
+    assert StructureProposal.objects.get(pk=later.pk).status == "pending"
+    assert _order(module) == ["Section 3", "Section 1", "Section 2"]
+    assert current_version(module).number == 2
+
+
+def test_pending_proposals_are_listed_and_shown_on_the_modules_admin_pages(client, module):
+    first, second, third = sections_of(module)
+    _signed_in(client, EDITOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    proposal = StructureProposal.objects.get()
+    _signed_in(client, MODERATOR)
+
+    listing = client.get(reverse("modules_admin:proposals")).content.decode()
+    explorer = client.get(reverse("wagtailadmin_explore", args=[module.pk])).content.decode()
+    structure = client.get(reverse("modules_admin:structure", args=[module.pk])).content.decode()
+
+    link = reverse("modules_admin:proposal", args=[proposal.pk])
+    assert "Summary first." in listing
+    assert link in listing
+    assert "Structure change waiting for approval" in explorer
+    assert link in explorer
+    assert "Already waiting for approval" in structure
+
+
+def test_people_who_cannot_edit_pages_cannot_propose_or_see_proposals(client, module):
+    first, second, third = sections_of(module)
+    _signed_in(client, RESEARCHER)
+
+    response = _propose(client, module, [third, first, second], "Try")
+    listing = client.get(reverse("modules_admin:proposals"))
+
+    assert response.status_code in (302, 403)
+    assert not StructureProposal.objects.exists()
+    assert listing.status_code in (302, 403) or "Summary" not in listing.content.decode()
 
 
 def test_wagtails_own_reorder_and_move_are_closed_for_sections(client, module):
