@@ -41,10 +41,9 @@ from .throttling import PerTokenRateThrottle
 
 ERROR = inline_serializer("Error", fields={"detail": drf_serializers.CharField()})
 PARAMETER_ERRORS = OpenApiResponse(
-    inline_serializer("ParameterErrors", fields={
-        "parameter": drf_serializers.ListField(child=drf_serializers.CharField()),
-    }),
-    description="A query parameter was refused: each key names the parameter, with why.",
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+     "example": {"window_weeks": ["Ensure this value is less than or equal to 520."]}},
+    description="A query parameter was refused: each key names a parameter, with why.",
 )
 COMMON_RESPONSES = {
     401: OpenApiResponse(ERROR, description="No token, or a token that does not work (the detail says why)."),
@@ -71,6 +70,10 @@ class ResearchApiView(APIView):
         repeated = sorted(name for name in request.query_params if len(request.query_params.getlist(name)) > 1)
         if repeated:
             raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+        # DRF reads an empty query value as if the parameter were absent; say so instead of ignoring it.
+        blank = sorted(name for name, value in request.query_params.items() if value == "")
+        if blank:
+            raise ValidationError({name: ["Give a value, or leave the parameter out."] for name in blank})
         if not self.query_serializer:
             return {}
         serializer = self.query_serializer(data=request.query_params)

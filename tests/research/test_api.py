@@ -283,6 +283,8 @@ def test_practices_are_the_registry_without_names(client, token):
         ("events/", {"cursor": "not-a-cursor"},
          {"cursor": ["This cursor is not one the API gave out; start again without it."]}),
         ("cuts/", {"start": "2026-01-01"}, {"start": ["Unknown parameter; this endpoint takes no parameters."]}),
+        ("events/", {"cursor": "", "start": "2026-01-01"}, {"cursor": ["Give a value, or leave the parameter out."]}),
+        ("uptake/practices/", {"start": ""}, {"start": ["Give a value, or leave the parameter out."]}),
     ],
 )
 def test_bad_parameters_say_which_and_why(client, token, path, params, errors):
