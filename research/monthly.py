@@ -205,7 +205,7 @@ def send_monthly_reports(*, month: date, dry_run: bool = False, today: date | No
         if summary is None:
             report = uptake_report(start=month, end=month_end(month))
             summary = {"report": report, "rows": _summary_rows(report), "month": month, "label": label,
-                       "dashboard_url": _site_url("research_cuts:index")}
+                       "dashboard_url": _site_url("research_uptake:index")}
         if dry_run:
             queued.append(line)
             continue
