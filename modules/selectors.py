@@ -118,11 +118,25 @@ def proposed_module_sections(proposal: StructureProposal) -> tuple[list[DraftSec
             staying.append((placement["position"], row))
     before = [row.section.pk for _, row in staying]  # tree order, among the sections that stay
     staying.sort(key=lambda pair: (pair[0], pair[1].section.path))
+    kept_in_order = _longest_kept_order([before.index(row.section.pk) for _, row in staying])
     ordered = [
-        replace(row, number=number, reordered=before.index(row.section.pk) != number - 1)
+        replace(row, number=number, reordered=number - 1 not in kept_in_order)
         for number, (_, row) in enumerate(staying, start=1)
     ]
     return ordered, leaving
+
+
+def _longest_kept_order(old_positions: list[int]) -> set[int]:
+    """Return the new positions of the most sections that keep their order (the rest are the ones "moved").
+
+    Moving one section to the front shifts every other's number; only that one is marked moved.
+    """
+    # Longest increasing subsequence of the sections' old positions, in their new order (n is small).
+    best: list[list[int]] = []
+    for index, old in enumerate(old_positions):
+        chains = [chain for j, chain in enumerate(best) if old_positions[j] < old]
+        best.append([*max(chains, key=len, default=[]), index])
+    return set(max(best, key=len, default=[]))
 
 
 def pending_structure_proposals(module: ModulePage | None = None):

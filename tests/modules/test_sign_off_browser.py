@@ -1,5 +1,5 @@
 """In Chromium: an editor adds a section to a module and submits the module for sign-off; a moderator
-previews the whole draft module (its questions with their feedback) and approves it; a learner then
+previews the whole draft module (answers a question and reads its feedback) and approves it; a learner then
 sees the new version, while their learning record keeps the version they completed.
 
 Every site page is checked with axe (WCAG 2.2 AA, 0 violations); the `browser` fixture
@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from accounts.permissions import apply_group_policy, ensure_permissions_exist
 from accounts.roles import ADMIN, EDITOR, MODERATOR
 from learning.models import ModuleCompletion
-from modules.models import ModulePage, SectionPage
+from modules.models import ModulePage, SectionPage, StructureProposal
 from modules.selectors import current_version
 from tests.accounts.factories import PASSWORD, TOTP_SECRET, staff_user
 from tests.learning.factories import build_module, learner, sections_of
@@ -45,6 +45,12 @@ def _allow_sync_orm_under_playwright(monkeypatch):
 def _assert_accessible(page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
+    # Wagtail's admin messages fade in: measure colours once every finite animation has ended.
+    page.evaluate(
+        "Promise.all(document.getAnimations()"
+        ".filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)"
+        ".map((a) => a.finished))"
+    )
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]})
     assert results.violations_count == 0, results.generate_report()
 
@@ -127,11 +133,15 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
     content = moderator_page.content()
     assert "This is a preview. Nothing you do here is recorded." in content
     assert NEW_SECTION in content
-    assert moderator_page.get_by_text("Check your understanding: Question 5.1").is_visible()
+    assert moderator_page.get_by_text("Question 5.1").is_visible()
     _assert_accessible(moderator_page)
     moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-1280.png"), full_page=True)
-    moderator_page.locator("summary", has_text="Right").first.click()
-    expect(moderator_page.get_by_text("Feedback a learner sees after choosing it: Feedback: Right")).to_be_visible()
+    # The question works: the approver answers it and reads what a learner would.
+    moderator_page.get_by_label("Right").check()
+    moderator_page.get_by_role("button", name="Check your answer").click()
+    expect(moderator_page.get_by_text("Feedback: Right")).to_be_visible()
+    expect(moderator_page.get_by_role("heading", name="Correct")).to_be_visible()
+    _assert_accessible(moderator_page)
     moderator_page.screenshot(path=str(SHOTS / "whole-module-preview-feedback-1280.png"), full_page=True)
     moderator_page.set_viewport_size({"width": 390, "height": 844})
     _assert_accessible(moderator_page)
@@ -167,7 +177,7 @@ def test_an_editor_adds_a_section_a_moderator_previews_and_approves_and_a_learne
     assert ModuleCompletion.objects.get(user=member.user).module_version == done_version
 
 
-def test_an_admin_changes_the_structure_is_refused_a_delete_and_retires_a_section(live_server, browser):
+def test_an_admin_proposes_a_structure_change_is_refused_a_delete_and_retires_a_section(live_server, browser):
     module = build_module(slug="team", sections=[(1, 0), (1, 0), (1, 0)])
     ensure_permissions_exist()
     apply_group_policy()
@@ -188,15 +198,17 @@ def test_an_admin_changes_the_structure_is_refused_a_delete_and_retires_a_sectio
     page.get_by_label(f"Position of “{third.title}”").fill("1")
     page.get_by_label(f"Position of “{first.title}”").fill("2")
     page.get_by_label(f"Position of “{second.title}”").fill("3")
-    page.get_by_role("button", name="Change the structure").click()
+    page.get_by_role("button", name="Propose this change").click()
     # The note is required: the form says so and changes nothing.
     expect(page.get_by_text("Describe the change").first).to_be_visible()
     _assert_accessible(page)
     page.get_by_label("What changed, and why?").fill("Summary first, as the reviewers asked.")
-    page.get_by_role("button", name="Change the structure").click()
-    page.wait_for_url(re.compile(r".*/admin/pages/\d+/$"))
-    assert [s.title for s in sections_of(module)] == ["Section 3", "Section 1", "Section 2"]
-    assert current_version(module).change_note == "Summary first, as the reviewers asked."
+    page.get_by_role("button", name="Propose this change").click()
+    page.wait_for_url(re.compile(r".*/admin/modules/structure-changes/\d+/$"))
+    _assert_accessible(page)
+    # Proposed, not applied: another moderator approves it (tests/modules/test_structure_proposal_browser.py).
+    assert StructureProposal.objects.get().change_note == "Summary first, as the reviewers asked."
+    assert [s.title for s in sections_of(module)] == ["Section 1", "Section 2", "Section 3"]
 
     page.goto(base + reverse("wagtailadmin_pages:delete", args=[first.pk]))
     assert page.get_by_text("1 learner has used it").is_visible()

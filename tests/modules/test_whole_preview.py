@@ -24,6 +24,7 @@ from learning.models import (
     SectionProgress,
 )
 from modules.models import ModulePage, SectionPage, StructureProposal
+from modules.selectors import proposed_module_sections
 from modules.services import SectionPlacement, propose_structure_change
 from tests.accounts.factories import sign_in_with_second_factor
 from tests.learning.factories import build_module, learner, sections_of
@@ -224,3 +225,22 @@ def test_a_moderator_reads_the_proposal_page_with_its_placements(client, module)
     assert "Made from" in html
     assert "Version 1 of the module" in html
     assert reverse("modules_admin:preview", args=[module.pk]) + f"?proposal={proposal.pk}" in html
+
+
+def test_only_the_sections_a_proposal_moves_are_marked_moved(module):
+    first, second, third = sections_of(module)
+    proposal = propose_structure_change(
+        module=module, user=staff_user(EDITOR), change_note="Summary first.",
+        placements=[
+            SectionPlacement(section=third, module=module, position=1),
+            SectionPlacement(section=first, module=module, position=2),
+            SectionPlacement(section=second, module=module, position=3),
+        ],
+    )
+
+    staying, leaving = proposed_module_sections(proposal)
+
+    assert [(row.number, row.section.title, row.reordered) for row in staying] == [
+        (1, "Section 3", True), (2, "Section 1", False), (3, "Section 2", False),
+    ]
+    assert leaving == []
