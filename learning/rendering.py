@@ -136,9 +136,7 @@ def _answer_address(section_id: int, block_id: str, script_prefix: str, urlconf:
     )
 
 
-def _render_check(check: KnowledgeCheck, learning: LearningContext, request, section) -> str:
-    answer = learning.answers.get(check.id)
-    error = learning.check_error if learning.check_error and learning.check_error.block_id == check.id else None
+def _check_html(check: KnowledgeCheck, *, answer, error, can_answer: bool, action: str, csrf: str, tracked: bool) -> str:
     selected = set(answer.selected) if answer else set()
     options = [
         {"option": option, "index": index, "selected": option.id in selected}
@@ -151,19 +149,44 @@ def _render_check(check: KnowledgeCheck, learning: LearningContext, request, sec
             "answer": answer,
             "chosen": [row["option"] for row in options if row["selected"]],
             "error": error,
-            "can_answer": learning.can_answer and section.live,
-            "action": _answer_address(section.pk, check.id, get_script_prefix(), get_urlconf()),
-            "csrf_token": get_token(request) if request is not None else "",
-            "is_tracked": learning.is_tracked,
+            "can_answer": can_answer,
+            "action": action,
+            "csrf_token": csrf,
+            "is_tracked": tracked,
         }
     )
 
 
-def section_body_html(section, learning: LearningContext, request) -> SafeString:
+def _render_check(check: KnowledgeCheck, learning: LearningContext, section, csrf: str) -> str:
+    answer = learning.answers.get(check.id)
+    error = learning.check_error if learning.check_error and learning.check_error.block_id == check.id else None
+    rendering = {
+        "answer": answer, "error": error, "can_answer": learning.can_answer and section.live,
+        "action": _answer_address(section.pk, check.id, get_script_prefix(), get_urlconf()),
+        "tracked": learning.is_tracked,
+    }
+    if error is not None or learning.is_preview:
+        return _check_html(check, csrf=csrf, **rendering)
+    # What a check shows depends only on the answer chosen (a handful of possibilities), so each
+    # is rendered once per process and revision, with the CSRF token filled in per view.
+    key = (
+        "learning:check", _cache_key(section), check.id, answer.selected if answer else None,
+        answer.is_correct if answer else None, rendering["can_answer"], rendering["action"], rendering["tracked"],
+    )
+    pieces = content_cache.local(
+        key, lambda: tuple(_SPLIT.split(_check_html(check, csrf=_PLACEHOLDER["csrf"], **rendering)))
+    )
+    return "".join(csrf if index % 2 else piece for index, piece in enumerate(pieces))
+
+
+def section_body_html(section, learning: LearningContext, request, *, csrf: str | None = None) -> SafeString:
     """Return the section body: shared blocks from the per-revision cache, checks with the learner's answers."""
+    segments = section_body_segments(section, preview=learning.is_preview)
+    if csrf is None and request is not None and any(segment.check is not None for segment in segments):
+        csrf = get_token(request)
     parts = [
-        _render_check(segment.check, learning, request, section) if segment.check is not None else segment.html
-        for segment in section_body_segments(section, preview=learning.is_preview)
+        _render_check(segment.check, learning, section, csrf or "") if segment.check is not None else segment.html
+        for segment in segments
     ]
     return mark_safe("".join(parts))  # noqa: S308 - each part is template output, escaped where rendered
 
@@ -204,7 +227,7 @@ def _render_include(name: str, **context) -> str:
     return get_template(name).render(context)
 
 
-def _personal_parts(section, learning: LearningContext, request) -> dict[str, str]:
+def _personal_parts(section, learning: LearningContext, request, *, csrf: str | None = None) -> dict[str, str]:
     error = learning.check_error
     notice = learning.notice
     parts = {
@@ -212,7 +235,7 @@ def _personal_parts(section, learning: LearningContext, request) -> dict[str, st
         "error_summary": _render_include("learning/includes/check_error_summary.html", error=error) if error else "",
         "notice": _render_include("learning/includes/notice.html", notice=notice) if notice else "",
         "progress": "",
-        "body": section_body_html(section, learning, request),
+        "body": section_body_html(section, learning, request, csrf=csrf),
         "messages_html": "",
     }
     if learning.position and not learning.is_preview:
@@ -260,17 +283,18 @@ def render_section_page(section, request, *args, learning=None, **kwargs) -> Htt
             # Live section views always come through the gate, which passes the learner's context.
             raise PermissionDenied("Section pages are served through the learning gate.")
         learning = preview_context(section, request, None)
-    parts = _personal_parts(section, learning, request)
     if learning.is_preview:
+        parts = _personal_parts(section, learning, request)
         context = {"page": section, "self": section, "request": request, "learning": learning, **parts}
         return TemplateResponse(request, SECTION_TEMPLATE, context)
     shared = _shared_processor_values(request)
     pieces = content_cache.local(
         _shell_key(section, learning, shared), lambda: _shell(section, learning, shared)
     )
+    # One masked CSRF token for every form on the page, as {% csrf_token %} gives within one render.
+    csrf = get_token(request) if "csrf" in pieces[1::2] else None
+    parts = _personal_parts(section, learning, request, csrf=csrf)
     user = request.user
-    values = {**parts, "name": escape(user.get_full_name() or user.email)}
-    if "csrf" in pieces[1::2]:
-        values["csrf"] = get_token(request)
+    values = {**parts, "name": escape(user.get_full_name() or user.email), "csrf": csrf or ""}
     html = "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
     return HttpResponse(html)

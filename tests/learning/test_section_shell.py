@@ -124,3 +124,47 @@ def test_a_message_is_shown_once_on_the_next_section_view(rf):
     client.cookies["messages"] = CookieStorage(rf.get("/"))._encode([Message(constants.SUCCESS, "Your answers were saved.")])
     assert "Your answers were saved." in client.get(section.url).content.decode()
     assert "Your answers were saved." not in client.get(section.url).content.decode()
+
+
+def check_form(html: str, block_id: str) -> str:
+    match = re.search(rf'<section[^>]*id="check-{block_id}".*?</section>', html, flags=re.DOTALL)
+    assert match, "no knowledge check on the page"
+    return match.group(0)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_check_shows_each_learner_their_own_answer_and_their_own_sessions_token():
+    module = build_module(slug="team", sections=[(1, 1), (1, 0)])
+    section = sections_of(module)[0]
+    block = check_id(section)
+    wrong, right, fresh = (Client(enforce_csrf_checks=True) for _ in range(3))
+    for client in (wrong, right, fresh):
+        client.force_login(learner().user)
+
+    def answer(client: Client, *, correct: bool) -> None:
+        html = client.get(section.url).content.decode()
+        response = client.post(
+            f"/learning/checks/{section.pk}/{block}/",
+            {"answer": check_option_ids(section, correct=correct), "csrfmiddlewaretoken": csrf_from(check_form(html, block))},
+        )
+        assert response.status_code == 302
+
+    answer(wrong, correct=False)
+    answer(right, correct=True)
+    # Views after the first of each kind reuse the check rendered for that answer.
+    wrong_check = check_form(wrong.get(section.url).content.decode(), block)
+    right_check = check_form(right.get(section.url).content.decode(), block)
+    fresh_check = check_form(fresh.get(section.url).content.decode(), block)
+    assert "Feedback: Wrong" in wrong_check
+    assert "Not quite" in wrong_check
+    assert "Feedback: Wrong" not in right_check
+    assert ">Correct<" in right_check
+    assert "Check your answer" in fresh_check
+    assert "Feedback" not in fresh_check
+    assert " checked" not in fresh_check
+    assert "\x1d" not in wrong_check + right_check + fresh_check
+    # The form on the page carries the viewer's own token: a second answer with it is accepted.
+    answer(wrong, correct=True)
+    assert ">Correct<" in check_form(wrong.get(section.url).content.decode(), block)
+    answer(fresh, correct=False)
+    assert "Feedback: Wrong" in check_form(fresh.get(section.url).content.decode(), block)
