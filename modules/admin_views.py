@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from wagtail.admin import messages
 from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from .activity import activity_in_subtree
 from .models import ModulePage, SectionPage, StructureProposal
@@ -332,6 +333,8 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
 def proposal_list(request: HttpRequest) -> HttpResponse:
     """List the structure proposals waiting for a moderator, and the latest decided ones."""
     user = request.user
+    if not PagePermissionPolicy().user_has_any_permission(user, {"change", "publish"}):
+        raise PermissionDenied
     visible = [p for p in StructureProposal.objects.select_related("module", "proposed_by", "decided_by")[:200]
                if may_propose(p.module, user)]
     context = {

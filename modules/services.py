@@ -331,6 +331,8 @@ def _structure_state(module: ModulePage) -> tuple[int | None, list[int]]:
 def proposal_staleness(proposal: StructureProposal) -> str:
     """Return why a pending proposal no longer fits its module (a newer version or other sections), or ""."""
     module = proposal.module
+    if module.retired_at is not None:
+        return f"“{module.title}” has been retired since this proposal was made: its structure no longer changes."
     number, sections = _structure_state(module)
     if number != proposal.based_on_version:
         based_on = f"version {proposal.based_on_version}" if proposal.based_on_version else "an unpublished draft"

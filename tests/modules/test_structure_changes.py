@@ -328,14 +328,37 @@ def test_pending_proposals_are_listed_and_shown_on_the_modules_admin_pages(clien
 
 def test_people_who_cannot_edit_pages_cannot_propose_or_see_proposals(client, module):
     first, second, third = sections_of(module)
+    _signed_in(client, EDITOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    proposal = StructureProposal.objects.get()
     _signed_in(client, RESEARCHER)
 
-    response = _propose(client, module, [third, first, second], "Try")
+    response = _propose(client, module, [first, third, second], "Try")
     listing = client.get(reverse("modules_admin:proposals"))
+    shown = client.get(reverse("modules_admin:proposal", args=[proposal.pk]))
+    decided = _decide(client, proposal, "reject", "No.")
+    preview = client.get(reverse("modules_admin:preview", args=[module.pk]) + f"?proposal={proposal.pk}")
 
-    assert response.status_code in (302, 403)
-    assert not StructureProposal.objects.exists()
-    assert listing.status_code in (302, 403) or "Summary" not in listing.content.decode()
+    for refused in (response, listing, shown, decided, preview):
+        assert refused.status_code in (302, 403)
+        assert "Summary first." not in refused.content.decode()
+    assert StructureProposal.objects.get().status == "pending"
+    assert StructureProposal.objects.count() == 1
+
+
+def test_a_proposal_for_a_module_retired_since_cannot_be_approved(client, module, django_capture_on_commit_callbacks):
+    first, second, third = sections_of(module)
+    _signed_in(client, EDITOR)
+    assert _propose(client, module, [third, first, second], "Summary first.").status_code == 302
+    moderator = _signed_in(client, MODERATOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        retire_page(page=module, user=moderator, note="Replaced by the 2027 module.")
+
+    response = _decide(client, StructureProposal.objects.get(), "approve")
+
+    assert response.status_code == 400
+    assert "has been retired since this proposal was made" in response.content.decode()
+    assert _order(module) == ["Section 1", "Section 2", "Section 3"]
 
 
 def test_wagtails_own_reorder_and_move_are_closed_for_sections(client, module):
