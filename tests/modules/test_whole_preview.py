@@ -108,6 +108,8 @@ def test_the_approver_answers_a_question_and_sees_the_learners_feedback_with_not
     right_answer = _answer(client, module, block_id, [right])
 
     assert page.status_code == 200
+    # Wagtail's editor shows the preview in a frame, and an answer posted there comes back into it.
+    assert wrong_answer["X-Frame-Options"] == "SAMEORIGIN"
     assert "Which inhaler needs a spacer?" in page.content.decode()
     assert "Check your answer" in page.content.decode()
     assert wrong_answer.status_code == 200
