@@ -18,7 +18,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from ..models import KnowledgeCheckAttempt, LearningEvent, ModuleCompletion, ProtocolDeviation
@@ -101,48 +102,33 @@ def iter_records(name: str, where: RecordFilter, *, batch_size: int = 5000) -> I
     yield from qs.values_list(*fields).iterator(chunk_size=batch_size)
 
 
-# On PostgreSQL the export reads events through COPY: the database formats every value as text
-# (times already in the export's UTC form), so Python neither builds model values nor parses
-# timestamps, and an export runs several times faster. Same filter, same order, same values as
-# iter_records; tests/research compares the two paths' files byte for byte.
-EVENT_TIME_TEXT = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+def event_keys(where: RecordFilter) -> list[tuple[int, int, int | None]]:
+    """Return each distinct (user id, module id, section id) among the selected events."""
+    return list(_filtered("events", where).order_by().values_list("user_id", "module_id", "section_id").distinct())
 
 
-def reads_by_copy() -> bool:
-    """Return True where iter_event_texts works (PostgreSQL)."""
-    from django.db import connection
+def event_times(where: RecordFilter) -> tuple[int, datetime | None, datetime | None]:
+    """Return how many events the filter selects, and the first and last moments among them."""
+    found = _filtered("events", where).aggregate(events=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
+    return found["events"], found["first"], found["last"]
 
-    return connection.vendor == "postgresql"
+
+# The events' own columns, as event_rows_sql selects them: the detail stays JSON, for the database
+# that writes the export to read its keys.
+EVENT_SQL_COLUMNS = (
+    "id", "user_id", "practice_id", "role", "event_type", "module_id", "section_id", "module_version",
+    "visit_number", "occurred_at", "detail",
+)
 
 
-def iter_event_texts(where: RecordFilter) -> Iterator[list[str]]:
-    """Yield the selected events as lists of text (EVENT_FIELDS; occurred_at as YYYY-MM-DDTHH:MM:SSZ) via COPY.
+def event_rows_sql(where: RecordFilter) -> tuple[str, tuple] | None:
+    """Return the SQL and parameters selecting the events' EVENT_SQL_COLUMNS (unordered), or None if none can match.
 
-    PostgreSQL only. Every value is text, with NULL as an empty string (no column here needs to
-    tell the two apart); fractions of a second are cut off, as the export's own formatting does.
-    COPY sends one row per message in CSV, which the csv module's C reader splits.
+    For a caller that has the database write the rows itself (research's COPY on PostgreSQL) by
+    wrapping this in its own query: the same filter as iter_records, nothing else.
     """
-    import csv
-
-    import psycopg
-    from django.db import connection
-    from django.db.models import CharField, F, Func
-    from django.db.models.functions import Cast
-
-    text = CharField()
-    columns = {
-        "id_text": Cast("id", text), "user_text": Cast("user_id", text), "practice_text": Cast("practice_id", text),
-        "role_text": F("role"), "event_type_text": F("event_type"), "module_text": Cast("module_id", text),
-        "section_text": Cast("section_id", text), "version_text": Cast("module_version", text),
-        "visit_text": Cast("visit_number", text),
-        "time_text": Func(F("occurred_at"), template=EVENT_TIME_TEXT, output_field=text),
-        **{f"{key}_text": KT(f"detail__{key}") for key in EVENT_DETAIL_KEYS},
-    }
-    qs = _filtered("events", where).order_by("occurred_at", "id").annotate(**columns).values_list(*columns)
-    sql, params = qs.query.sql_with_params()
-    connection.ensure_connection()
-    raw = connection.connection
-    # COPY takes no bind parameters: psycopg's client-side cursor quotes them into the text.
-    statement = psycopg.ClientCursor(raw).mogrify(sql, params)
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT csv)") as copy:
-        yield from csv.reader(bytes(message).decode("utf-8") for message in copy)
+    qs = _filtered("events", where).order_by().values_list(*EVENT_SQL_COLUMNS)
+    try:
+        return qs.query.sql_with_params()
+    except EmptyResultSet:
+        return None

@@ -20,11 +20,12 @@ from typing import Any
 
 from core import csv as safe_csv
 from learning.measures import utc_midnight
-from learning.selectors.events import RecordFilter, count_records, iter_event_texts, iter_records, reads_by_copy
+from learning.selectors.events import RecordFilter, count_records, iter_records
 
 from .. import conf
 from ..pseudonyms import Pseudonymiser
 from ..selectors import FrozenPractice, frozen_practices
+from . import postgres
 from .codebook import (
     ACCESS_LOG,
     ALL_TABLES,
@@ -133,8 +134,7 @@ def _bool(value: bool | None) -> str:
 # A knowledge check's correctness as the database returns it from the event's detail: JSON text
 # on PostgreSQL, 1/0 on SQLite, None when the event is not an answer.
 # (True and False are 1 and 0 as dictionary keys, so booleans are covered too.)
-# COPY's CSV gives NULL as "".
-_CORRECT_CELL = {None: "", "": "", "true": "true", "false": "false", 1: "true", 0: "false"}
+_CORRECT_CELL = {None: "", "true": "true", "false": "false", 1: "true", 0: "false"}
 
 
 def _sha256(path: Path) -> str:
@@ -206,29 +206,6 @@ def _access_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymise
     safe = _SafeText()
     for record in rows:
         yield _access_row(record, labels, pseudonym, safe)
-
-
-def _access_rows_from_text(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
-    """Build access-log rows from PostgreSQL's text rows (learning.selectors.events.iter_event_texts, NULL as "").
-
-    The same cells as _access_row, byte for byte once written: ids arrive as text, so the label
-    maps are keyed by text here, and the time is already formatted by the database.
-    """
-    practices = {str(k): v for k, v in labels.practices.items()}
-    modules = {str(k): v for k, v in labels.modules.items()}
-    sections = {("" if k is None else str(k)): v for k, v in labels.sections.items()}
-    participants: dict[str, str] = {}
-    safe = _SafeText()
-    for (_id, user_id, practice_id, role, event_type, module_id, section_id, module_version, visit_number,
-         occurred_at, block_id, is_correct, document_id) in rows:
-        participant = participants.get(user_id)
-        if participant is None:
-            participant = participants[user_id] = pseudonym(int(user_id))
-        yield [
-            participant, *practices[practice_id], safe[role], safe[event_type], *modules[module_id],
-            *sections[section_id], int(module_version), int(visit_number), occurred_at, safe[block_id],
-            _CORRECT_CELL[is_correct], int(document_id) if document_id else "",
-        ]
 
 
 def _completion_rows(rows: Iterable[tuple], labels: _Labels, pseudonym: Pseudonymiser) -> Iterator[list]:
@@ -365,8 +342,14 @@ def write_package(
     frozen: dict[str, Any],
     on_progress: ProgressCallback | None = None,
     total: int | None = None,
+    access_log_in_database: bool | None = None,
 ) -> PackageResult:
-    """Write every file of the package into an empty directory and return their row counts and checksums."""
+    """Write every file of the package into an empty directory and return their row counts and checksums.
+
+    The access log is written by the database itself where it can (PostgreSQL, research.exports.postgres),
+    elsewhere row by row here; `access_log_in_database` chooses (None: wherever it can), and both give the
+    same bytes.
+    """
     practices = frozen_practices(frozen)
     where = record_filter(parameters, frozen, practices)
     labels = _Labels(frozen, practices)
@@ -381,12 +364,20 @@ def write_package(
             on_progress(written, total)
 
     counts: dict[str, int] = {}
+    copied: dict[str, postgres.CopiedFile] = {}
+    if access_log_in_database is None:
+        access_log_in_database = postgres.available()
     for table in (ACCESS_LOG, COMPLETIONS, KNOWLEDGE_CHECK_ATTEMPTS, PROTOCOL_DEVIATIONS):
         source, build = _SOURCES[table.name]
-        if table is ACCESS_LOG and reads_by_copy():
-            rows = _access_rows_from_text(iter_event_texts(where), labels, pseudonym)
-        else:
-            rows = build(iter_records(source, where, batch_size=conf.EXPORT_BATCH_SIZE), labels, pseudonym)
+        if table is ACCESS_LOG and access_log_in_database:
+            copied[table.path] = postgres.write_access_log(
+                path=directory / table.path, header=table.header, where=where, modules=labels.modules,
+                sections=labels.sections, practices=labels.practices, pseudonym=pseudonym, progress=advance,
+                block_rows=conf.EXPORT_BATCH_SIZE,
+            )
+            counts[table.path] = copied[table.path].rows
+            continue
+        rows = build(iter_records(source, where, batch_size=conf.EXPORT_BATCH_SIZE), labels, pseudonym)
         counts[table.path] = _TableWriter(directory, table, advance, neutralised=table is ACCESS_LOG).write(rows)
     counts[PRACTICES.path] = _TableWriter(directory, PRACTICES, advance).write(_practice_rows(practices))
     counts[CODEBOOK.path] = _TableWriter(directory, CODEBOOK, lambda rows: None).write(codebook_rows())
@@ -396,7 +387,11 @@ def write_package(
         counts[XAPI_STATEMENTS] = _write_statements(directory, where, _Labels(frozen, practices, for_csv=False), pseudonym)
 
     names = parameters.file_names
-    files = [_written(directory, name, counts.get(name)) for name in names if name != MANIFEST]
+    files = [
+        WrittenFile(path=name, rows=copied[name].rows, bytes=copied[name].bytes, sha256=copied[name].sha256)
+        if name in copied else _written(directory, name, counts.get(name))
+        for name in names if name != MANIFEST
+    ]
     manifest = {
         "package": PACKAGE_NAME,
         "format_version": FORMAT_VERSION,
