@@ -182,6 +182,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "core.beat.SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["publish-scheduled"] = {"task": "modules.tasks.publish_scheduled_pages", "schedule": 60}
+# Uptake rollups (learning.rollups): readers take anything newer from the raw events, so a
+# missed or slow run changes no figure, only how much is read raw.
+CELERY_BEAT_SCHEDULE["fill-uptake-rollups"] = {"task": "learning.tasks.fill_uptake_rollups", "schedule": 60}
 # Delivers outbox jobs and emails whose hand-over to the broker failed, and retries failed ones.
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "outbox.tasks.sweep_outbox", "schedule": 60}
 # The month that has just ended, to researchers (per-arm summary) and implementation-practice leads
@@ -322,7 +325,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from drf-spectacular-sidecar's static files: nothing is loaded from another host.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False},
+    # No token kept in the browser's storage; no schema sent to Swagger's public validator (which
+    # Swagger UI otherwise calls for any site not on localhost).
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False, "validatorUrl": None},
     # One name per set of choices, whichever field uses it.
     "ENUM_NAME_OVERRIDES": {
         "ArmEnum": "practices.models.Arm",

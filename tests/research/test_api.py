@@ -444,6 +444,8 @@ def test_the_docs_load_from_our_own_static_files_under_the_sites_csp(client):
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()
     assert "/api/v1/schema/" in script.content.decode()
+    # Swagger UI would send the schema to its public validator from any host but localhost.
+    assert '"validatorUrl": null' in script.content.decode()
     schema = client.get(API + "schema/", HTTP_ACCEPT="application/json").json()
     assert set(schema["paths"]) == {
         "/api/v1/practices/", "/api/v1/uptake/practices/", "/api/v1/uptake/arms/", "/api/v1/cuts/",
