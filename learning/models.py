@@ -229,3 +229,106 @@ class ModuleCompletion(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.module.title} v{self.module_version}"
+
+
+# --- Uptake rollups (derived from the events above; learning.rollups fills them) -----------------
+
+
+class UptakeProperty(models.TextChoices):
+    """What an UptakeCount row counts (docs/measures.md, "Rollups")."""
+
+    LEARNERS = "learners", "Learners (all roles)"
+    LEARNERS_BY_ROLE = "learners_by_role", "Learners in one role"
+    ACCESSES = "accesses", "Visits (all roles)"
+    ACCESSES_BY_ROLE = "accesses_by_role", "Visits in one role"
+    COMPLETERS = "completers", "Completers, under the role of their completion"
+    DEVIATIONS = "deviations", "Protocol deviations"
+
+
+class UptakeCount(models.Model):
+    """A daily count for one practice and module, recomputed from events (Zulip-style rollup row).
+
+    Distinct counts stay exact for any period because each row counts the learners (or visits) whose
+    activity on `day` follows their previous active day `previous_day` (None for their first): the
+    learners with activity in [start, end) are exactly the rows with day in [start, end) and
+    previous_day before start (or None). Never written by the request path.
+    """
+
+    property = models.CharField(max_length=24, choices=UptakeProperty.choices)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    # "" for the all-roles properties; the role the events (or the day's first completion) recorded otherwise.
+    role = models.CharField(max_length=24, blank=True)
+    day = models.DateField()
+    previous_day = models.DateField(null=True, blank=True)
+    value = models.PositiveIntegerField()
+    # The earliest event the row counts, so the first access and completion need no raw read.
+    first_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "practice", "module", "role", "day", "previous_day"],
+                name="uptake_count_once_per_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "module"], name="uptake_count_day_module")]
+
+    def __str__(self) -> str:
+        return f"{self.property} {self.practice_id}/{self.module_id}/{self.role or '*'} {self.day}: {self.value}"
+
+
+class UptakeTotal(models.Model):
+    """One practice's all-time figures for one module (the open period), recomputed with its UptakeCount rows."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    accesses = models.PositiveIntegerField(default=0)
+    learners = models.PositiveIntegerField(default=0)
+    completers = models.PositiveIntegerField(default=0)
+    deviations = models.PositiveIntegerField(default=0)
+    first_access_at = models.DateTimeField(null=True, blank=True)
+    first_completion_at = models.DateTimeField(null=True, blank=True)
+    accesses_by_role = models.JSONField(default=dict, blank=True)
+    learners_by_role = models.JSONField(default=dict, blank=True)
+    completers_by_role = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "module"], name="uptake_total_once_per_practice_module"),
+        ]
+
+    def __str__(self) -> str:
+        return f"uptake {self.practice_id}/{self.module_id}: {self.accesses} accesses"
+
+
+class FillStatus(models.TextChoices):
+    IDLE = "idle", "Filled up to the watermarks"
+    FILLING = "filling", "A fill is in progress"
+    FAILED = "failed", "The last fill stopped with an error; the next run resumes it"
+
+
+class FillState(models.Model):
+    """How far a rollup is filled: watermarks on the append-only tables' ids, and any fill in progress.
+
+    Rows with ids up to the watermarks are in the rollup; anything newer is the tail, which readers
+    take from the raw tables. A fill in progress records its targets and the last practice it
+    refilled, so a crashed fill resumes where it stopped.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    events_through = models.BigIntegerField(default=0)
+    completions_through = models.BigIntegerField(default=0)
+    deviations_through = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=FillStatus.choices, default=FillStatus.IDLE)
+    target_events = models.BigIntegerField(null=True, blank=True)
+    target_completions = models.BigIntegerField(null=True, blank=True)
+    target_deviations = models.BigIntegerField(null=True, blank=True)
+    # The fill in progress has refilled every practice with a primary key up to this one.
+    practices_done_through = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status} through event {self.events_through}"

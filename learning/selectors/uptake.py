@@ -45,7 +45,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -62,6 +77,7 @@ from ..measures import (
     within_window,
 )
 from ..models import KnowledgeCheckAttempt, LearningEvent, ModuleCompletion, ProtocolDeviation
+from ..rollups import UnitFigures, answered_raw, rollup_figures, tail_q
 
 # Arms in the order reports list them.
 ARM_ORDER = (Arm.IMPLEMENTATION, Arm.CONTROL, Arm.NOT_IN_TRIAL)
@@ -342,6 +358,13 @@ def _collected_before_withdrawal(practices: list[Practice]):
     return after_withdrawal
 
 
+class Source:
+    """Where practice_uptake reads: the rollups with the raw tail (the default), or the raw events only."""
+
+    ROLLUPS = "rollups"
+    RAW = "raw"
+
+
 def practice_uptake(
     *,
     start: date | None = None,
@@ -349,27 +372,62 @@ def practice_uptake(
     window_weeks: int = DEFAULT_WINDOW_WEEKS,
     practices: Iterable[Practice] | None = None,
     modules: list[ModulePage] | None = None,
+    source: str = Source.ROLLUPS,
 ) -> list[PracticeUptake]:
     """Return each practice's figures per reported module (report_modules) for the period, in a fixed number of queries.
 
     Practices default to the whole registry (every arm), ordered by trial ID (practices without one
-    last) then ODS code; every practice gets a row for every module, zeros included.
+    last) then ODS code; every practice gets a row for every module, zeros included. With the
+    rollups (learning.rollups), practices with anything newer than the fill's watermarks, and
+    withdrawn practices, are read from the raw events; `source="raw"` reads every practice raw
+    (verify_rollups and the tests compare the two).
     """
     if not 0 <= window_weeks <= MAX_WINDOW_WEEKS:
         raise ValueError(f"window_weeks must be from 0 to {MAX_WINDOW_WEEKS}.")
     if start is not None and end is not None and start >= end:
         raise ValueError("start must be before end.")
-    start_at = utc_midnight(start) if start else None
-    end_at = utc_midnight(end) if end else None
+    if source not in (Source.ROLLUPS, Source.RAW):
+        raise ValueError(f"source must be {Source.ROLLUPS!r} or {Source.RAW!r}.")
     modules = report_modules() if modules is None else modules
+    module_ids = [m.pk for m in modules]
     if practices is None:
-        practice_list = list(Practice.objects.order_by(F("trial_id").asc(nulls_last=True), "ods_code"))
-        practice_filter: dict[str, Any] = {}
+        ordered = Practice.objects.order_by(F("trial_id").asc(nulls_last=True), "ods_code")
+        if source == Source.RAW:
+            practice_list = list(ordered)
+            in_tail: set[int] = set()
+        else:
+            # The tail rides on the practice query: one query either way.
+            practice_list = list(ordered.annotate(in_tail=ExpressionWrapper(tail_q(), output_field=BooleanField())))
+            in_tail = {p.pk for p in practice_list if p.in_tail}
+        explicit = False
     else:
         practice_list = sorted(practices, key=lambda p: (p.trial_id is None, p.trial_id or "", p.ods_code))
-        practice_filter = {"practice_id__in": [p.pk for p in practice_list]}
-    module_ids = [m.pk for m in modules]
+        explicit = True
+        in_tail = set()
+        if source == Source.ROLLUPS and practice_list:
+            in_tail = set(Practice.objects.filter(tail_q()).values_list("pk", flat=True))
+    if source == Source.RAW:
+        figures = _raw_figures(practice_list, explicit=explicit, module_ids=module_ids, start=start, end=end)
+    else:
+        raw_list = [p for p in practice_list if answered_raw(p, in_tail=p.pk in in_tail)]
+        raw_ids = {p.pk for p in raw_list}
+        figures = rollup_figures(
+            practice_ids={p.pk for p in practice_list} - raw_ids, module_ids=module_ids, start=start, end=end
+        )
+        if raw_list:
+            figures.update(_raw_figures(raw_list, explicit=True, module_ids=module_ids, start=start, end=end))
+    return _practice_rows(practice_list, modules, figures, window_weeks=window_weeks)
+
+
+def _raw_figures(
+    practice_list: list[Practice], *, explicit: bool, module_ids: list[int], start: date | None, end: date | None
+) -> dict[tuple[int, int], UnitFigures]:
+    """Return each (practice, module)'s figures for the period counted from the raw events (four queries)."""
+    start_at = utc_midnight(start) if start else None
+    end_at = utc_midnight(end) if end else None
+    practice_filter: dict[str, Any] = {"practice_id__in": [p.pk for p in practice_list]} if explicit else {}
     collected = _collected_before_withdrawal(practice_list)
+    figures: dict[tuple[int, int], UnitFigures] = defaultdict(UnitFigures)
 
     # One GROUP BY (practice, module) over view events: visits, learners and first access.
     visit_key = Concat(
@@ -378,28 +436,28 @@ def practice_uptake(
     views = _between(LearningEvent.objects.views(), "occurred_at", start_at, end_at).filter(
         module_id__in=module_ids, **practice_filter
     ).exclude(collected("occurred_at"))
-    access_rows = {
-        (row["practice_id"], row["module_id"]): row
-        for row in views.values("practice_id", "module_id")
+    for row in (
+        views.values("practice_id", "module_id")
         .annotate(
             accesses=Count(visit_key, distinct=True),
             learners=Count("user_id", distinct=True),
             first_access_at=Min("occurred_at"),
         )
         .order_by()
-    }
+    ):
+        unit = figures[(row["practice_id"], row["module_id"])]
+        unit.accesses = row["accesses"]
+        unit.learners = row["learners"]
+        unit.first_access_at = row["first_access_at"]
     # The same views by the role each recorded (a second GROUP BY: distinct counts do not add up).
-    role_rows: dict[tuple[int, int], dict[str, dict[str, int]]] = defaultdict(
-        lambda: {"accesses": {}, "learners": {}}
-    )
     for row in (
         views.values("practice_id", "module_id", "role")
         .annotate(accesses=Count(visit_key, distinct=True), learners=Count("user_id", distinct=True))
         .order_by()
     ):
-        target = role_rows[(row["practice_id"], row["module_id"])]
-        target["accesses"][row["role"]] = row["accesses"]
-        target["learners"][row["role"]] = row["learners"]
+        unit = figures[(row["practice_id"], row["module_id"])]
+        unit.accesses_by_role[row["role"]] = row["accesses"]
+        unit.learners_by_role[row["role"]] = row["learners"]
 
     # Each learner's first completion in the period per (practice, module), grouped by its role.
     period_completions = _between(ModuleCompletion.objects.all(), "completed_at", start_at, end_at).filter(
@@ -412,50 +470,50 @@ def practice_uptake(
         .order_by("completed_at", "id")
         .values("id")[:1]
     )
-    completion_rows: dict[tuple[int, int], dict[str, Any]] = defaultdict(
-        lambda: {"completers": 0, "by_role": {}, "first_completion_at": None}
-    )
     for row in (
         period_completions.filter(id=Subquery(first_completion_id))
         .values("practice_id", "module_id", "role")
         .annotate(completers=Count("user_id", distinct=True), first_completion_at=Min("completed_at"))
         .order_by()
     ):
-        target = completion_rows[(row["practice_id"], row["module_id"])]
-        target["completers"] += row["completers"]
-        target["by_role"][row["role"]] = row["completers"]
-        first = target["first_completion_at"]
+        unit = figures[(row["practice_id"], row["module_id"])]
+        unit.completers += row["completers"]
+        unit.completers_by_role[row["role"]] = row["completers"]
+        first = unit.first_completion_at
         if first is None or row["first_completion_at"] < first:
-            target["first_completion_at"] = row["first_completion_at"]
+            unit.first_completion_at = row["first_completion_at"]
 
     deviations = _between(ProtocolDeviation.objects.all(), "occurred_at", start_at, end_at).filter(
         module_id__in=module_ids, **practice_filter
     ).exclude(collected("occurred_at"))
-    deviation_counts = {
-        (row["practice_id"], row["module_id"]): row["n"]
-        for row in deviations.values("practice_id", "module_id").annotate(n=Count("id")).order_by()
-    }
+    for row in deviations.values("practice_id", "module_id").annotate(n=Count("id")).order_by():
+        figures[(row["practice_id"], row["module_id"])].deviations = row["n"]
+    return dict(figures)
 
+
+def _practice_rows(
+    practice_list: list[Practice], modules: list[ModulePage], figures: dict[tuple[int, int], UnitFigures],
+    *, window_weeks: int,
+) -> list[PracticeUptake]:
+    """Return the report's practice rows from each (practice, module)'s figures, with the window applied."""
     result = []
+    empty = UnitFigures()
     for practice in practice_list:
         window_end = window_ends_at(practice.randomised_on, weeks=window_weeks)
         per_module = {}
         for module in modules:
-            key = (practice.pk, module.pk)
-            access = access_rows.get(key, {})
-            completion = completion_rows.get(key, {})
-            by_role = role_rows.get(key, {})
-            first_access_at = access.get("first_access_at")
-            first_completion_at = completion.get("first_completion_at")
+            unit = figures.get((practice.pk, module.pk), empty)
+            first_access_at = unit.first_access_at
+            first_completion_at = unit.first_completion_at
             per_module[module.slug] = ModuleUptake(
                 slug=module.slug,
                 kind=module.kind,
-                accesses=access.get("accesses", 0),
-                learners=access.get("learners", 0),
-                completers=completion.get("completers", 0),
-                completers_by_role=dict(sorted(completion.get("by_role", {}).items())),
-                accesses_by_role=dict(sorted(by_role.get("accesses", {}).items())),
-                learners_by_role=dict(sorted(by_role.get("learners", {}).items())),
+                accesses=unit.accesses,
+                learners=unit.learners,
+                completers=unit.completers,
+                completers_by_role=dict(sorted(unit.completers_by_role.items())),
+                accesses_by_role=dict(sorted(unit.accesses_by_role.items())),
+                learners_by_role=dict(sorted(unit.learners_by_role.items())),
                 first_access_at=first_access_at,
                 first_completion_at=first_completion_at,
                 first_access_days_from_randomisation=days_from_randomisation(practice.randomised_on, first_access_at),
@@ -464,7 +522,7 @@ def practice_uptake(
                 ),
                 accessed_within_window=within_window(window_end, first_access_at),
                 completed_within_window=within_window(window_end, first_completion_at),
-                protocol_deviations=deviation_counts.get(key, 0),
+                protocol_deviations=unit.deviations,
             )
         result.append(
             PracticeUptake(
@@ -545,10 +603,13 @@ def uptake_report(
     end: date | None = None,
     window_weeks: int = DEFAULT_WINDOW_WEEKS,
     practices: Iterable[Practice] | None = None,
+    source: str = Source.ROLLUPS,
 ) -> UptakeReport:
     """Return the uptake report for the period: every practice's figures and each arm's summary."""
     modules = report_modules()
-    rows = practice_uptake(start=start, end=end, window_weeks=window_weeks, practices=practices, modules=modules)
+    rows = practice_uptake(
+        start=start, end=end, window_weeks=window_weeks, practices=practices, modules=modules, source=source
+    )
     return UptakeReport(
         generated_at=timezone.now(),
         start=start,
@@ -558,3 +619,56 @@ def uptake_report(
         arms=arm_summary(rows),
         modules=[ReportModule.of(module) for module in modules],
     )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One figure on which the rollups and the raw events disagree."""
+
+    practice: str
+    module: str
+    figure: str
+    rollups: Any
+    raw: Any
+
+    def __str__(self) -> str:
+        return f"{self.practice} {self.module} {self.figure}: rollups {self.rollups!r}, raw {self.raw!r}"
+
+
+def _practice_label(row: PracticeUptake) -> str:
+    return f"{row.trial_id} ({row.ods_code})" if row.trial_id else row.ods_code
+
+
+def rollup_differences(
+    *, start: date | None = None, end: date | None = None, window_weeks: int = DEFAULT_WINDOW_WEEKS
+) -> list[Difference]:
+    """Return every per-practice and per-arm figure on which the rollups' report differs from the raw events'."""
+    modules = report_modules()
+    from_rollups = practice_uptake(
+        start=start, end=end, window_weeks=window_weeks, modules=modules, source=Source.ROLLUPS
+    )
+    from_raw = practice_uptake(start=start, end=end, window_weeks=window_weeks, modules=modules, source=Source.RAW)
+    differences = []
+    for rolled, raw in zip(practice_as_rows(from_rollups), practice_as_rows(from_raw), strict=True):
+        for key in sorted(set(rolled) | set(raw)):
+            if rolled.get(key) != raw.get(key):
+                differences.append(Difference(*key, rolled.get(key), raw.get(key)))
+    arms_rolled = {row["arm"]: row for row in map(arm_as_dict, arm_summary(from_rollups))}
+    arms_raw = {row["arm"]: row for row in map(arm_as_dict, arm_summary(from_raw))}
+    for arm in sorted(set(arms_rolled) | set(arms_raw)):
+        if arms_rolled.get(arm) != arms_raw.get(arm):
+            differences.append(Difference(f"arm {arm}", "", "summary", arms_rolled.get(arm), arms_raw.get(arm)))
+    return differences
+
+
+def practice_as_rows(rows: list[PracticeUptake]) -> list[dict[tuple[str, str, str], Any]]:
+    """Return each practice's figures as {(practice, module, figure): value}, for comparing two reports."""
+    out = []
+    for row in rows:
+        label = _practice_label(row)
+        flat = {}
+        for slug, figures in practice_as_dict(row)["modules"].items():
+            for figure, value in figures.items():
+                flat[(label, slug, figure)] = value
+        out.append(flat)
+    return out
