@@ -39,14 +39,9 @@ def safe_cell_sql(expression: str) -> str:
     The same prefixes as FORMULA_PREFIXES, written as SQL (`substr` and `||` work on PostgreSQL and
     SQLite); NULL stays NULL. The expression appears three times, so pass a column, not a subquery.
     """
-    prefixes = ", ".join(_sql_text(prefix) for prefix in FORMULA_PREFIXES)
+    # Each prefix a quoted SQL literal; a tab or carriage return stands in it as itself.
+    prefixes = ", ".join("'" + prefix.replace("'", "''") + "'" for prefix in FORMULA_PREFIXES)
     return f"CASE WHEN substr({expression}, 1, 1) IN ({prefixes}) THEN '''' || {expression} ELSE {expression} END"
-
-
-def _sql_text(text: str) -> str:
-    if text.isprintable():
-        return "'" + text.replace("'", "''") + "'"
-    return " || ".join(f"chr({ord(char)})" for char in text)
 
 
 def safe_row(values: Iterable[Any]) -> list[Any]:

@@ -91,9 +91,9 @@ def _none_if_empty(value: Any) -> Any:
 
 def write_access_log(
     *, path: Path, header: Iterable[str], where: RecordFilter, modules: dict, sections: dict, practices: dict,
-    pseudonym: Pseudonymiser, progress: Callable[[int], None], block_rows: int, copy_rows: int = COPY_ROWS,
+    pseudonym: Pseudonymiser, progress: Callable[[int], None], block_rows: int, copy_rows: int | None = None,
 ) -> CopiedFile:
-    """Write access_log.csv, one COPY per span of time (one span per copy_rows events), reporting progress after each.
+    """Write access_log.csv with one COPY per span of time (a span per copy_rows events), reporting progress after each.
 
     `modules`, `sections` and `practices` map ids to the cells they fill, already neutralised (as
     package._Labels holds them). Every event must have its labels: an event naming a module or
@@ -124,7 +124,7 @@ def write_access_log(
                 modules=modules, sections=sections, practices=practices,
             )
             try:
-                for start, end in _spans(first, last, -(-expected // copy_rows)):
+                for start, end in _spans(first, last, -(-expected // (copy_rows or COPY_ROWS))):
                     written = 0
                     for block, count in _copy_blocks(raw, _copy_statement(raw, source, start, end), block_rows):
                         handle.write(block)

@@ -49,3 +49,16 @@ def test_the_writer_neutralises_every_cell_of_every_row():
     assert list(csv.reader(io.StringIO(buffer.getvalue()))) == [
         ["name", "days"], ["'=cmd|' /C calc'!A0", "-3"], ["'@x", "4"],
     ]
+
+
+@pytest.mark.django_db
+def test_the_sql_rule_neutralises_exactly_what_safe_cell_does():
+    from django.db import connection
+
+    from core.csv import safe_cell_sql
+
+    values = ["=1+1", "+44", "-2", "@SUM(A1)", "\t=1", "\r=1", "Oak Tree", "a=b", "'quoted", " =1", "ŵ=1", "", None]
+    with connection.cursor() as cursor:
+        for value in values:
+            cursor.execute(f"SELECT {safe_cell_sql('%s')}", [value] * 3)  # noqa: S608 (the rule's own SQL)
+            assert cursor.fetchone()[0] == safe_cell(value), repr(value)
