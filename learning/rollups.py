@@ -31,12 +31,13 @@ fill, as their events are.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, IntegerField, Max, Min, Q, Subquery, Sum, Value
@@ -45,6 +46,7 @@ from django.utils import timezone
 
 from practices.models import Practice, WithdrawalDataChoice
 
+from .measures import collection_ends_at
 from .models import (
     FillState,
     FillStatus,
@@ -109,18 +111,33 @@ def _watermark(column: str):
     )
 
 
+# An upper bound no id reaches. With it PostgreSQL reads "id above the watermark" as a range and
+# estimates it as narrow, so it scans the primary key from the watermark (a few rows) instead of
+# reading every practice's events: 0.2 ms instead of 350 ms on a million events.
+MAX_ID = 2**63 - 1
+
+
 def tail_q() -> Q:
     """Return a Q on Practice: practices with an event, completion or deviation newer than the watermarks."""
     return (
-        Q(pk__in=LearningEvent.objects.filter(id__gt=_watermark("events_through")).values("practice_id"))
-        | Q(pk__in=ModuleCompletion.objects.filter(id__gt=_watermark("completions_through")).values("practice_id"))
-        | Q(pk__in=ProtocolDeviation.objects.filter(id__gt=_watermark("deviations_through")).values("practice_id"))
+        Q(pk__in=LearningEvent.objects.filter(id__gt=_watermark("events_through"), id__lte=MAX_ID)
+          .values("practice_id"))
+        | Q(pk__in=ModuleCompletion.objects.filter(id__gt=_watermark("completions_through"), id__lte=MAX_ID)
+            .values("practice_id"))
+        | Q(pk__in=ProtocolDeviation.objects.filter(id__gt=_watermark("deviations_through"), id__lte=MAX_ID)
+            .values("practice_id"))
     )
 
 
 def answered_raw(practice: Practice, *, in_tail: bool) -> bool:
-    """Return True if a practice's figures must come from the raw events rather than the rollups."""
-    return in_tail or practice.withdrawn_on is not None
+    """Return True if a practice's figures must come from the raw events rather than the rollups.
+
+    Practices with rows in the tail, and withdrawn practices that chose deletion (their events go,
+    and until the next fill their rollups would still count them), are read raw.
+    """
+    return in_tail or (
+        practice.withdrawn_on is not None and practice.withdrawal_data_choice != WithdrawalDataChoice.RETAIN
+    )
 
 
 # --- Reading ------------------------------------------------------------------------------------------
@@ -137,6 +154,8 @@ def rollup_figures(
     # A short list of practices filters in the database; a long one (the whole registry) in Python,
     # rather than sending thousands of parameters.
     narrow = len(practice_ids) <= 500
+    if start is None and end is None and connection.vendor == "postgresql":
+        return _totals_postgresql(practice_ids, module_ids, narrow=narrow)
     if start is None and end is None:
         totals = UptakeTotal.objects.filter(module_id__in=module_ids)
         if narrow:
@@ -175,6 +194,43 @@ def rollup_figures(
             continue
         unit = figures.setdefault((practice_id, module_id), UnitFigures())
         _add(unit, prop, role, value, first_at)
+    return figures
+
+
+def _totals_postgresql(practice_ids: set[int], module_ids: list[int], *, narrow: bool) -> dict[tuple[int, int], UnitFigures]:
+    """Return the UptakeTotal rows as figures, fetched as one JSON document and parsed once.
+
+    The same rows as the ORM query on other databases: on PostgreSQL, decoding three JSON columns
+    and two timestamps per row one by one was most of a national report's time.
+    """
+    where = "module_id = ANY(%s)"
+    params: list = [module_ids]
+    if narrow:
+        where += " AND practice_id = ANY(%s)"
+        params.append(list(practice_ids))
+    table = UptakeTotal._meta.db_table
+    columns = (
+        "practice_id, module_id, accesses, learners, completers, deviations, first_access_at, first_completion_at, "
+        "accesses_by_role, learners_by_role, completers_by_role"
+    )
+    # The table name is the model's and the values are parameters.
+    sql = f"SELECT coalesce(json_agg(json_build_array({columns})), '[]') FROM {table} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (document,) = cursor.fetchone()
+    rows = json.loads(document) if isinstance(document, str) else document
+    moment = datetime.fromisoformat
+    figures = {}
+    for practice_id, module_id, accesses, learners, completers, deviations, first_access, first_completion, \
+            by_access, by_learner, by_completer in rows:
+        if practice_id not in practice_ids:
+            continue
+        figures[(practice_id, module_id)] = UnitFigures(
+            accesses=accesses, learners=learners, completers=completers, deviations=deviations,
+            first_access_at=moment(first_access) if first_access else None,
+            first_completion_at=moment(first_completion) if first_completion else None,
+            accesses_by_role=by_access, learners_by_role=by_learner, completers_by_role=by_completer,
+        )
     return figures
 
 
@@ -481,3 +537,173 @@ def reset_uptake_rollups() -> None:
         state.practices_done_through = None
         state.status = FillStatus.IDLE
         state.save()
+
+
+# --- Withdrawn practices that kept their data ------------------------------------------------------------
+
+
+def _or(clauses: list[Q]) -> Q:
+    combined = Q()
+    for clause in clauses:
+        combined |= clause
+    return combined
+
+
+def withdrawn_figures(
+    practices: list[Practice], *, module_ids: Iterable[int], start: date | None, end: date | None
+) -> dict[tuple[int, int], UnitFigures]:
+    """Return the figures of withdrawn practices (data retained) from the rollups, cut at their withdrawal.
+
+    Nothing dated from 00:00 UK time on the withdrawal date counts (measures.collection_ends_at). In
+    winter that is a UTC midnight and the daily rows end there exactly. In summer it is 23:00 UTC
+    the day before: the rows are read up to the end of that day, and the learners, visits and
+    completers whose only activity in the period fell in its last hour, and the deviations of that
+    hour, are taken off again, from the raw rows of that hour (few queries, few rows).
+    """
+    module_ids = list(module_ids)
+    start_at = utc_midnight_of(start)
+    period_end = utc_midnight_of(end)
+    cuts: dict[int, tuple[datetime, date, datetime | None]] = {}
+    for practice in practices:
+        cut = collection_ends_at(practice.withdrawn_on).astimezone(UTC)
+        ends_at = cut if period_end is None else min(cut, period_end)
+        if start_at is not None and ends_at <= start_at:
+            continue  # Withdrawn before the period: nothing counts.
+        midnight = ends_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        if ends_at == midnight:
+            cuts[practice.pk] = (ends_at, ends_at.date(), None)
+        else:
+            # Read the whole day, then take off its part from ends_at to midnight.
+            cuts[practice.pk] = (ends_at, (midnight + timedelta(days=1)).date(), ends_at)
+    figures: dict[tuple[int, int], UnitFigures] = {}
+    if not cuts or not module_ids:
+        return figures
+
+    counts = UptakeCount.objects.filter(
+        practice_id__in=list(cuts), module_id__in=module_ids, day__lt=max(day for _, day, _ in cuts.values())
+    )
+    if start is not None:
+        counts = counts.filter(Q(day__gte=start), Q(previous_day__isnull=True) | Q(previous_day__lt=start))
+    else:
+        counts = counts.filter(previous_day__isnull=True)
+    for practice_id, module_id, prop, role, day, value, first_at in counts.values_list(
+        "practice_id", "module_id", "property", "role", "day", "value", "first_at"
+    ):
+        if day < cuts[practice_id][1]:
+            _add(figures.setdefault((practice_id, module_id), UnitFigures()), prop, role, value, first_at)
+
+    partial = {pk: (ends_at, next_midnight(ends_at)) for pk, (ends_at, _, excess) in cuts.items() if excess}
+    if partial:
+        _take_off_last_hours(figures, partial, module_ids=module_ids, start_at=start_at)
+    for unit in figures.values():
+        for counts_by_role in (unit.accesses_by_role, unit.learners_by_role, unit.completers_by_role):
+            for role in [role for role, n in counts_by_role.items() if n == 0]:
+                del counts_by_role[role]
+    return figures
+
+
+def utc_midnight_of(day: date | None) -> datetime | None:
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def next_midnight(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def _take_off_last_hours(
+    figures: dict[tuple[int, int], UnitFigures], partial: dict[int, tuple[datetime, datetime]], *,
+    module_ids: list[int], start_at: datetime | None,
+) -> None:
+    """Take off what the daily rows counted from each practice's cut-off to the next UTC midnight."""
+    in_excess = _or([
+        Q(practice_id=pk, occurred_at__gte=cut, occurred_at__lt=midnight) for pk, (cut, midnight) in partial.items()
+    ])
+    excess_views = list(
+        LearningEvent.objects.views().filter(in_excess, module_id__in=module_ids)
+        .values_list("practice_id", "module_id", "role", "user_id", "visit_number").distinct().order_by()
+    )
+    if excess_views:
+        users: dict[int, set[int]] = defaultdict(set)
+        for practice_id, _module_id, _role, user_id, _visit in excess_views:
+            users[practice_id].add(user_id)
+        before = _or([
+            Q(practice_id=pk, user_id__in=users[pk], occurred_at__lt=partial[pk][0],
+              **({"occurred_at__gte": start_at} if start_at is not None else {}))
+            for pk in users
+        ])
+        earlier = set(
+            LearningEvent.objects.views().filter(before, module_id__in=module_ids)
+            .values_list("practice_id", "module_id", "role", "user_id", "visit_number").distinct().order_by()
+        )
+        earlier_learners = {(p, m, u) for p, m, _r, u, _v in earlier}
+        earlier_in_role = {(p, m, r, u) for p, m, r, u, _v in earlier}
+        earlier_visits = {(p, m, u, v) for p, m, _r, u, v in earlier}
+        earlier_visits_in_role = set(earlier)
+        learners_off: set[tuple] = set()
+        in_role_off: set[tuple] = set()
+        visits_off: set[tuple] = set()
+        visits_in_role_off: set[tuple] = set()
+        for p, m, r, u, v in excess_views:
+            if (p, m, u) not in earlier_learners:
+                learners_off.add((p, m, u))
+            if (p, m, r, u) not in earlier_in_role:
+                in_role_off.add((p, m, r, u))
+            if (p, m, u, v) not in earlier_visits:
+                visits_off.add((p, m, u, v))
+            if (p, m, r, u, v) not in earlier_visits_in_role:
+                visits_in_role_off.add((p, m, r, u, v))
+        for p, m, _u in learners_off:
+            figures[(p, m)].learners -= 1
+        for p, m, r, _u in in_role_off:
+            figures[(p, m)].learners_by_role[r] -= 1
+        for p, m, _u, _v in visits_off:
+            figures[(p, m)].accesses -= 1
+        for p, m, r, _u, _v in visits_in_role_off:
+            figures[(p, m)].accesses_by_role[r] -= 1
+
+    in_excess_completions = _or([
+        Q(practice_id=pk, completed_at__gte=cut, completed_at__lt=midnight) for pk, (cut, midnight) in partial.items()
+    ])
+    excess_completions: dict[tuple[int, int, int], str] = {}
+    for practice_id, module_id, user_id, role in (
+        ModuleCompletion.objects.filter(in_excess_completions, module_id__in=module_ids)
+        .order_by("completed_at", "id").values_list("practice_id", "module_id", "user_id", "role")
+    ):
+        excess_completions.setdefault((practice_id, module_id, user_id), role)
+    if excess_completions:
+        completers: dict[int, set[int]] = defaultdict(set)
+        for practice_id, _module_id, user_id in excess_completions:
+            completers[practice_id].add(user_id)
+        before = _or([
+            Q(practice_id=pk, user_id__in=completers[pk], completed_at__lt=partial[pk][0],
+              **({"completed_at__gte": start_at} if start_at is not None else {}))
+            for pk in completers
+        ])
+        earlier_completers = set(
+            ModuleCompletion.objects.filter(before, module_id__in=module_ids)
+            .values_list("practice_id", "module_id", "user_id").distinct().order_by()
+        )
+        for key, role in excess_completions.items():
+            if key not in earlier_completers:
+                unit = figures[key[:2]]
+                unit.completers -= 1
+                unit.completers_by_role[role] -= 1
+
+    for practice_id, module_id, n in (
+        ProtocolDeviation.objects.filter(
+            _or([Q(practice_id=pk, occurred_at__gte=cut, occurred_at__lt=midnight)
+                 for pk, (cut, midnight) in partial.items()]),
+            module_id__in=module_ids,
+        ).values_list("practice_id", "module_id").annotate(n=Count("id")).order_by()
+        .values_list("practice_id", "module_id", "n")
+    ):
+        figures[(practice_id, module_id)].deviations -= n
+
+    # A first access or completion at or after the cut-off means none before it in the period.
+    for (practice_id, _module_id), unit in figures.items():
+        if practice_id in partial:
+            cut = partial[practice_id][0]
+            if unit.first_access_at is not None and unit.first_access_at >= cut:
+                unit.first_access_at = None
+            if unit.first_completion_at is not None and unit.first_completion_at >= cut:
+                unit.first_completion_at = None

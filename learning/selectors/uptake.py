@@ -36,7 +36,6 @@ Rules, in one place:
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ from ..measures import (
     within_window,
 )
 from ..models import KnowledgeCheckAttempt, LearningEvent, ModuleCompletion, ProtocolDeviation
-from ..rollups import UnitFigures, answered_raw, rollup_figures, tail_q
+from ..rollups import UnitFigures, answered_raw, rollup_figures, tail_q, withdrawn_figures
 
 # Arms in the order reports list them.
 ARM_ORDER = (Arm.IMPLEMENTATION, Arm.CONTROL, Arm.NOT_IN_TRIAL)
@@ -411,9 +410,13 @@ def practice_uptake(
     else:
         raw_list = [p for p in practice_list if answered_raw(p, in_tail=p.pk in in_tail)]
         raw_ids = {p.pk for p in raw_list}
+        withdrawn = [p for p in practice_list if p.withdrawn_on is not None and p.pk not in raw_ids]
         figures = rollup_figures(
-            practice_ids={p.pk for p in practice_list} - raw_ids, module_ids=module_ids, start=start, end=end
+            practice_ids={p.pk for p in practice_list} - raw_ids - {p.pk for p in withdrawn}, module_ids=module_ids,
+            start=start, end=end,
         )
+        if withdrawn:
+            figures.update(withdrawn_figures(withdrawn, module_ids=module_ids, start=start, end=end))
         if raw_list:
             figures.update(_raw_figures(raw_list, explicit=True, module_ids=module_ids, start=start, end=end))
     return _practice_rows(practice_list, modules, figures, window_weeks=window_weeks)
@@ -546,13 +549,22 @@ def spread(values: list[int]) -> Spread:
     """
     if not values:
         raise ValueError("A spread needs at least one value.")
-    exact = [Fraction(v) for v in values]
-    median = statistics.median(exact)
-    if len(exact) < 2:
-        q1 = q3 = median
-    else:
-        q1, _, q3 = statistics.quantiles(exact, n=4, method="inclusive")
-    return Spread(median=_decimal(median), q1=_decimal(q1), q3=_decimal(q3), min=min(values), max=max(values))
+    ordered = sorted(values)
+    last = len(ordered) - 1
+
+    def quartile(k: int) -> Fraction:
+        # statistics.quantiles(n=4, method="inclusive")'s interpolation at position k/4 * (n - 1),
+        # on integers (sorting thousands of Fractions is what made a national report slow).
+        j, delta = divmod(k * last, 4)
+        if delta == 0:
+            return Fraction(ordered[j])
+        return Fraction(ordered[j] * (4 - delta) + ordered[j + 1] * delta, 4)
+
+    # The inclusive method's middle quartile is the median (the mean of the middle two when even).
+    return Spread(
+        median=_decimal(quartile(2)), q1=_decimal(quartile(1)), q3=_decimal(quartile(3)), min=ordered[0],
+        max=ordered[-1],
+    )
 
 
 def _decimal(value: Fraction) -> Decimal:

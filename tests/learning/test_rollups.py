@@ -20,7 +20,7 @@ from learning.models import FillState, FillStatus, LearningEvent, UptakeCount, U
 from learning.selectors.uptake import Source, practice_uptake, rollup_differences, uptake_report
 from practices.models import Practice, WithdrawalDataChoice
 
-from .factories import learner, sections_of
+from .factories import learner, practice, sections_of
 from .test_uptake import EXPECTED_REPORT, NOW, at, build_trial
 
 pytestmark = pytest.mark.django_db
@@ -121,10 +121,17 @@ def test_with_the_fill_caught_up_the_report_reads_the_rollups_in_a_fixed_number_
 ):
     trial = build_trial()
     rollups.fill_uptake_rollups()
-    # Modules, practices (with the tail), rollup totals, and the four raw queries for the withdrawn IMP-02.
-    with django_assert_num_queries(7):
+    # Modules, practices (with the tail), rollup totals, and the daily rows of the withdrawn IMP-02
+    # (withdrawn in winter: its cut-off is a UTC midnight).
+    with django_assert_num_queries(4):
         rows = practice_uptake()
     assert rows[0].modules["team"].accesses == 4
+    # Withdrawn in summer (00:00 UK time is 23:00 UTC the day before): the hour after the cut-off
+    # is taken off with at most five more queries, here three (views and completions of that hour
+    # and its deviations, none of which happened).
+    Practice.objects.filter(pk=trial["practices"][1].pk).update(withdrawn_on=date(2026, 4, 1))
+    with django_assert_num_queries(7):
+        practice_uptake()
     # Without the withdrawn practice, nothing is read raw.
     Practice.objects.filter(pk=trial["practices"][1].pk).update(
         withdrawn_on=None, withdrawal_data_choice="", withdrawal_reason=""
@@ -133,6 +140,12 @@ def test_with_the_fill_caught_up_the_report_reads_the_rollups_in_a_fixed_number_
         practice_uptake()
     with django_assert_num_queries(3):
         practice_uptake(start=date(2026, 2, 1), end=date(2026, 3, 1))
+    # A practice that chose deletion is read raw (its events go before its rollups do).
+    Practice.objects.filter(pk=trial["practices"][1].pk).update(
+        withdrawn_on=date(2026, 2, 16), withdrawal_data_choice=WithdrawalDataChoice.DELETE
+    )
+    with django_assert_num_queries(7):
+        practice_uptake()
 
 
 def test_a_view_recorded_after_the_fill_counts_at_once_from_the_tail():
@@ -289,3 +302,38 @@ def test_a_fill_waiting_too_long_for_writers_gives_up_without_moving_anything(mo
     from learning.tasks import fill_uptake_rollups
 
     assert fill_uptake_rollups() == 0
+
+
+def test_a_practice_withdrawn_in_summer_time_loses_the_last_hour_of_the_day_before():
+    """Withdrawn on 2026-04-01: collection ends at 00:00 UK time, 2026-03-31 23:00 UTC, inside a UTC day."""
+    trial = build_trial()
+    team, in_depth = trial["team"], trial["in_depth"]
+    first, second = sections_of(team)
+    leaving = practice(arm="implementation", trial_id="IMP-09", ods_code="A81009", randomised_on=date(2026, 3, 2))
+    x, y, z = (learner(practice_=leaving, role=role) for role in ("gp", "hca", "practice_nurse"))
+    # x: only in the last hour (23:30): not counted. y: 10:00 and 23:30 (two visits): one learner,
+    # one visit. z: a visit from 22:50 to 23:10, counted once, completing the team module at 23:10
+    # (not counted), and the in-depth module only at 23:15 (nothing counted).
+    services.record_access(membership=x, module=team, section=first, at=at(3, 31, 23, 30))
+    services.record_access(membership=y, module=team, section=first, at=at(3, 31, 10))
+    services.record_access(membership=y, module=team, section=second, at=at(3, 31, 23, 30))
+    services.record_access(membership=z, module=team, section=first, at=at(3, 31, 22, 50))
+    services.record_access(membership=z, module=team, section=second, at=at(3, 31, 23, 10))
+    for section in sections_of(in_depth):
+        services.record_access(membership=z, module=in_depth, section=section, at=at(3, 31, 23, 15))
+    # And x again the next day, after the withdrawal date had begun.
+    services.record_access(membership=x, module=team, section=second, at=at(4, 1, 9))
+    Practice.objects.filter(pk=leaving.pk).update(
+        withdrawn_on=date(2026, 4, 1), withdrawal_data_choice=WithdrawalDataChoice.RETAIN
+    )
+    rollups.fill_uptake_rollups()
+    for start, end in [(None, None), (date(2026, 3, 31), None), (None, date(2026, 4, 1)), (date(2026, 3, 31), date(2026, 4, 2))]:
+        rows = {row.ods_code: row for row in practice_uptake(start=start, end=end)}
+        assert rows == {row.ods_code: row for row in practice_uptake(start=start, end=end, source=Source.RAW)}
+        team_figures, in_depth_figures = rows["A81009"].modules["team"], rows["A81009"].modules["in-depth"]
+        assert (team_figures.learners, team_figures.accesses) == (2, 2)
+        assert team_figures.learners_by_role == team_figures.accesses_by_role == {"hca": 1, "practice_nurse": 1}
+        assert team_figures.first_access_at == at(3, 31, 10)
+        assert (team_figures.completers, team_figures.first_completion_at) == (0, None)
+        assert (in_depth_figures.learners, in_depth_figures.accesses, in_depth_figures.completers) == (0, 0, 0)
+        assert in_depth_figures.first_access_at is None

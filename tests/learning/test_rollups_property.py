@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from learning import rollups
@@ -61,8 +61,12 @@ period = st.tuples(
     st.one_of(st.none(), st.integers(-1, DAYS)),  # start, days from BASE
     st.one_of(st.none(), st.integers(1, DAYS + 1)),  # length in days
 )
+# Withdrawal days from BASE: 3 is 2026-03-29 (00:00 UK time is still 00:00 UTC), 4 and later are in
+# summer time (00:00 UK time is 23:00 UTC the day before), which the rollups treat specially.
 withdrawal = st.one_of(
-    st.none(), st.tuples(st.integers(0, DAYS), st.sampled_from([WithdrawalDataChoice.RETAIN, WithdrawalDataChoice.DELETE]))
+    st.none(),
+    st.tuples(st.one_of(st.integers(0, DAYS), st.sampled_from([4, 5])),
+              st.sampled_from([WithdrawalDataChoice.RETAIN, WithdrawalDataChoice.RETAIN, WithdrawalDataChoice.DELETE])),
 )
 
 
@@ -128,6 +132,19 @@ def _fill(chunk: int, *, crash: bool, monkeypatch) -> None:
     max_examples=30, derandomize=True, deadline=None, database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+@example(
+    # Practice 1 withdrawn on 2026-03-31 (summer time: collection ends 2026-03-30 23:00 UTC), with a
+    # learner seen only at 23:30 that day and a completion at 23:40: neither counts.
+    batches=[(
+        [(0, 1, "gp", 0, BASE + timedelta(days=4, minutes=1410), 1, "section_view"),
+         (1, 1, "hca", 0, BASE + timedelta(days=4, minutes=600), 1, "section_view"),
+         (1, 1, "hca", 0, BASE + timedelta(days=4, minutes=1420), 2, "module_view")],
+        [(0, 1, "gp", 0, BASE + timedelta(days=4, minutes=1420))],
+        [(2, 1, "gp", 1, BASE + timedelta(days=4, minutes=1430))],
+        "fill", 2,
+    )],
+    periods=[(4, 1), (3, None)], weeks=12, withdrawals=((5, WithdrawalDataChoice.RETAIN), None),
+)
 @given(
     batches=st.lists(batch, min_size=1, max_size=4),
     periods=st.lists(period, min_size=2, max_size=3),
@@ -174,3 +191,22 @@ def test_the_property_reads_the_rollups_after_a_fill(world):
     UptakeTotal.objects.filter(practice=practices[0]).update(learners=7)
     assert practice_uptake()[0].modules["team"].learners == 7
     assert practice_uptake(source=Source.RAW)[0].modules["team"].learners == 1
+
+
+@settings(max_examples=200, derandomize=True, database=None)
+@given(values=st.lists(st.integers(0, 50), min_size=1, max_size=30))
+def test_spread_interpolates_as_the_statistics_module_does(values):
+    """spread() works on integers for speed; it must give statistics' inclusive quartiles exactly."""
+    import statistics
+    from fractions import Fraction
+
+    from learning.selectors.uptake import _decimal, spread
+
+    exact = [Fraction(v) for v in values]
+    median = statistics.median(exact)
+    q1, _, q3 = statistics.quantiles(exact, n=4, method="inclusive") if len(exact) > 1 else (median, 0, median)
+    assert spread(values) == spread(list(reversed(values)))
+    result = spread(values)
+    assert (result.median, result.q1, result.q3, result.min, result.max) == (
+        _decimal(median), _decimal(q1), _decimal(q3), min(values), max(values),
+    )
