@@ -22,11 +22,11 @@ as it was or refilled, and the next run resumes after the last practice done. Th
 newest ids whose transactions have all ended (on PostgreSQL an id can commit after a larger one).
 
 Readers (learning.selectors.uptake) answer from the rollups only for practices with nothing in the
-tail and no withdrawal; the rest come from the raw events, so a figure never misses a
-just-recorded event. Withdrawn practices are always answered raw: their cut-off is a UK-midnight
-moment that UTC days cannot split in summer time, and a withdrawal entered after the fact changes
-what counts without any new event. The rollups of practices that chose deletion are removed by the
-fill, as their events are.
+tail; the rest come from the raw events, so a figure never misses a just-recorded event.
+Withdrawn practices that kept their data are read up to their cut-off (withdrawn_figures: a UK
+midnight, which in summer time falls at 23:00 UTC inside a UTC day, so that day's last hour is
+taken off from the raw rows). Practices that chose deletion are read raw, and the fill removes
+their rollups, as their events are removed.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The measures themselves (what a visit, engagement and completion are) live in learning.measures;
 this module counts them. Every reader of uptake (the `uptake_report` command, dashboards, the
 research API) calls `uptake_report()` or its parts, so they can never disagree. docs/measures.md
-describes each figure for the trial team.
+describes each figure for the trial team. The figures come from the rollups (learning.rollups) with
+the raw tail; `source="raw"` counts everything from the events, and the two must always agree.
 
 Rules, in one place:
 - Times are UTC. A date parameter (start, end, randomisation) means 00:00 UTC on that date.
@@ -357,6 +358,12 @@ def _collected_before_withdrawal(practices: list[Practice]):
     return after_withdrawal
 
 
+# The practice fields a report reads (the rest, names included, stay in the database).
+REPORT_PRACTICE_FIELDS = (
+    "id", "trial_id", "ods_code", "arm", "randomised_on", "withdrawn_on", "withdrawal_data_choice",
+)
+
+
 class Source:
     """Where practice_uptake reads: the rollups with the raw tail (the default), or the raw events only."""
 
@@ -390,7 +397,7 @@ def practice_uptake(
     modules = report_modules() if modules is None else modules
     module_ids = [m.pk for m in modules]
     if practices is None:
-        ordered = Practice.objects.order_by(F("trial_id").asc(nulls_last=True), "ods_code")
+        ordered = Practice.objects.order_by(F("trial_id").asc(nulls_last=True), "ods_code").only(*REPORT_PRACTICE_FIELDS)
         if source == Source.RAW:
             practice_list = list(ordered)
             in_tail: set[int] = set()
@@ -494,18 +501,34 @@ def _raw_figures(
     return dict(figures)
 
 
+def _by_role(counts: dict[str, int]) -> dict[str, int]:
+    """Return role counts ordered by role (a single role needs no sorting)."""
+    return dict(counts) if len(counts) < 2 else dict(sorted(counts.items()))
+
+
 def _practice_rows(
     practice_list: list[Practice], modules: list[ModulePage], figures: dict[tuple[int, int], UnitFigures],
     *, window_weeks: int,
 ) -> list[PracticeUptake]:
     """Return the report's practice rows from each (practice, module)'s figures, with the window applied."""
     result = []
-    empty = UnitFigures()
+    # Most practices have nothing in some module: one frozen zero row per module and window case.
+    zeros: dict[tuple[int, bool], ModuleUptake] = {}
     for practice in practice_list:
         window_end = window_ends_at(practice.randomised_on, weeks=window_weeks)
         per_module = {}
         for module in modules:
-            unit = figures.get((practice.pk, module.pk), empty)
+            unit = figures.get((practice.pk, module.pk))
+            if unit is None:
+                zero_key = (module.pk, window_end is None)
+                if zero_key not in zeros:
+                    zeros[zero_key] = ModuleUptake(
+                        slug=module.slug, kind=module.kind,
+                        accessed_within_window=within_window(window_end, None),
+                        completed_within_window=within_window(window_end, None),
+                    )
+                per_module[module.slug] = zeros[zero_key]
+                continue
             first_access_at = unit.first_access_at
             first_completion_at = unit.first_completion_at
             per_module[module.slug] = ModuleUptake(
@@ -514,9 +537,9 @@ def _practice_rows(
                 accesses=unit.accesses,
                 learners=unit.learners,
                 completers=unit.completers,
-                completers_by_role=dict(sorted(unit.completers_by_role.items())),
-                accesses_by_role=dict(sorted(unit.accesses_by_role.items())),
-                learners_by_role=dict(sorted(unit.learners_by_role.items())),
+                completers_by_role=_by_role(unit.completers_by_role),
+                accesses_by_role=_by_role(unit.accesses_by_role),
+                learners_by_role=_by_role(unit.learners_by_role),
                 first_access_at=first_access_at,
                 first_completion_at=first_completion_at,
                 first_access_days_from_randomisation=days_from_randomisation(practice.randomised_on, first_access_at),
