@@ -170,8 +170,8 @@ def api_client():
     return Client(), create_api_token(user=user, name="bench", days=30).secret
 
 
-def measure(*, rounds: int) -> list[tuple[str, str, float]]:
-    """Return (what, source, seconds) for each surface and source, alternating sources each round."""
+def measure(*, rounds: int) -> list[tuple[str, str, float, float]]:
+    """Return (what, source, seconds, CPU seconds) for each surface and source, alternating sources each round."""
     import research.api.views as api_views
     from learning.selectors import uptake
     from research.dashboard.data import Filters, report_for
@@ -225,16 +225,17 @@ def measure(*, rounds: int) -> list[tuple[str, str, float]]:
         for name, run in surfaces:
             order = ("rollups", "raw") if number % 2 == 0 else ("raw", "rollups")
             for source in order:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 run(source)
-                seconds = time.perf_counter() - started
-                results.append((name, source, seconds))
-                print(f"round {number + 1} {name:60s} {source:8s} {seconds * 1000:10.1f} ms", flush=True)
+                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                results.append((name, source, seconds, cpu))
+                print(f"round {number + 1} {name:60s} {source:8s} {seconds * 1000:10.1f} ms  (CPU {cpu * 1000:.0f} ms)",
+                      flush=True)
     return results
 
 
 def report(*, args, command: str, seeded: dict, fill_seconds: float, verify: tuple[int, float], counts: dict,
-           results: list[tuple[str, str, float]], load: str) -> str:
+           results: list[tuple[str, str, float, float]], load: str) -> str:
     import django
 
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -255,21 +256,23 @@ def report(*, args, command: str, seeded: dict, fill_seconds: float, verify: tup
         "",
         "Server time in this process, median of the rounds (each round runs both sources, alternating which goes first):",
         "",
-        "| what | rollups (ms) | raw events (ms) | raw / rollups |",
-        "|---|---:|---:|---:|",
+        "| what | rollups (ms) | raw events (ms) | raw / rollups | rollups: this process's CPU (ms) |",
+        "|---|---:|---:|---:|---:|",
     ]
-    names = list(dict.fromkeys(name for name, _, _ in results))
+    names = list(dict.fromkeys(row[0] for row in results))
     for name in names:
-        rolled = statistics.median(s for n, src, s in results if n == name and src == "rollups") * 1000
-        raw = statistics.median(s for n, src, s in results if n == name and src == "raw") * 1000
-        lines.append(f"| {name} | {rolled:.0f} | {raw:.0f} | {raw / rolled:.0f}x |")
+        rolled = statistics.median(r[2] for r in results if r[0] == name and r[1] == "rollups") * 1000
+        raw = statistics.median(r[2] for r in results if r[0] == name and r[1] == "raw") * 1000
+        cpu = statistics.median(r[3] for r in results if r[0] == name and r[1] == "rollups") * 1000
+        lines.append(f"| {name} | {rolled:.0f} | {raw:.0f} | {raw / rolled:.0f}x | {cpu:.0f} |")
     lines += [
         "",
-        "Every round's figures: " + "; ".join(
+        "Every round's wall-clock figures: " + "; ".join(
             f"{name.split(' (')[0]} {src} " + ", ".join(
-                f"{s * 1000:.0f}" for n, so, s in results if n == name and so == src
+                f"{r[2] * 1000:.0f}" for r in results if r[0] == name and r[1] == src
             ) for name in names for src in ("rollups", "raw")
-        ) + " (ms).",
+        ) + " (ms). The CPU column is the Python process's own CPU time (Django, the report, JSON), without "
+        "PostgreSQL's; with the machine shared, it is the steadier of the two.",
         "",
         "Rollups answer every practice without rows newer than the fill's watermarks, and the "
         f"{args.practices // 100} withdrawn practices (data kept) from their daily rows up to the cut-off: half withdrew "
