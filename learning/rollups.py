@@ -579,18 +579,25 @@ def withdrawn_figures(
     if not cuts or not module_ids:
         return figures
 
+    # Practices sharing a last day (withdrawal dates repeat) share one condition, and the database sums.
+    by_last_day: dict[date, list[int]] = defaultdict(list)
+    for practice_id, (_ends_at, last_day, _excess) in cuts.items():
+        by_last_day[last_day].append(practice_id)
     counts = UptakeCount.objects.filter(
-        practice_id__in=list(cuts), module_id__in=module_ids, day__lt=max(day for _, day, _ in cuts.values())
+        _or([Q(practice_id__in=ids, day__lt=last_day) for last_day, ids in by_last_day.items()]),
+        module_id__in=module_ids,
     )
     if start is not None:
         counts = counts.filter(Q(day__gte=start), Q(previous_day__isnull=True) | Q(previous_day__lt=start))
     else:
         counts = counts.filter(previous_day__isnull=True)
-    for practice_id, module_id, prop, role, day, value, first_at in counts.values_list(
-        "practice_id", "module_id", "property", "role", "day", "value", "first_at"
+    for practice_id, module_id, prop, role, value, first_at in (
+        counts.values_list("practice_id", "module_id", "property", "role")
+        .annotate(value=Sum("value"), first=Min("first_at"))
+        .order_by()
+        .values_list("practice_id", "module_id", "property", "role", "value", "first")
     ):
-        if day < cuts[practice_id][1]:
-            _add(figures.setdefault((practice_id, module_id), UnitFigures()), prop, role, value, first_at)
+        _add(figures.setdefault((practice_id, module_id), UnitFigures()), prop, role, value, first_at)
 
     partial = {pk: (ends_at, next_midnight(ends_at)) for pk, (ends_at, _, excess) in cuts.items() if excess}
     if partial:

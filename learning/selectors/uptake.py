@@ -501,9 +501,22 @@ def _raw_figures(
     return dict(figures)
 
 
+# Role sets seen, in role order: thousands of practices share a handful of role sets, so each set
+# is sorted once per process rather than once per practice and module (bounded by the role choices).
+_ROLE_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def _by_role(counts: dict[str, int]) -> dict[str, int]:
-    """Return role counts ordered by role (a single role needs no sorting)."""
-    return dict(counts) if len(counts) < 2 else dict(sorted(counts.items()))
+    """Return role counts ordered by role."""
+    if len(counts) < 2:
+        return dict(counts)
+    roles = tuple(counts)
+    order = _ROLE_ORDERS.get(roles)
+    if order is None:
+        order = tuple(sorted(roles))
+        if len(_ROLE_ORDERS) < 4096:
+            _ROLE_ORDERS[roles] = order
+    return {role: counts[role] for role in order}
 
 
 def _practice_rows(
