@@ -346,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             rollups.fill_uptake_rollups()
             fill_seconds = time.perf_counter() - started
             print(f"Filled in {fill_seconds:.1f} s", flush=True)
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                # As autovacuum would soon: the planner needs the new tables' statistics.
+                cursor.execute("ANALYZE")
             withdraw_some()
             started = time.perf_counter()
             differences = rollup_differences()

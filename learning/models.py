@@ -272,7 +272,11 @@ class UptakeCount(models.Model):
                 name="uptake_count_once_per_key",
             ),
         ]
-        indexes = [models.Index(fields=["day", "module"], name="uptake_count_day_module")]
+        indexes = [
+            models.Index(fields=["day", "module"], name="uptake_count_day_module"),
+            # Withdrawn practices read their own rows up to their cut-off.
+            models.Index(fields=["practice", "module", "day"], name="uptake_count_practice_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.property} {self.practice_id}/{self.module_id}/{self.role or '*'} {self.day}: {self.value}"
