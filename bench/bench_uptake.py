@@ -163,7 +163,9 @@ def api_client():
     from accounts.roles import RESEARCHER
     from research.api.tokens import create_api_token
 
-    user = get_user_model().objects.create_user(email="bench-researcher@example.org", password="bench-only")  # noqa: S106
+    # A new researcher per run: a reused database keeps the last run's.
+    email = f"bench-researcher-{time.time_ns()}@example.org"
+    user = get_user_model().objects.create_user(email=email, password="bench-only")  # noqa: S106
     user.groups.add(Group.objects.get_or_create(name=RESEARCHER)[0])
     TOTP.activate(user, "JBSWY3DPEHPK3PXP")
     RecoveryCodes.activate(user)
