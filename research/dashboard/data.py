@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from django import forms
 from django.db.models import Min
 
-from learning.measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS, utc_midnight
+from learning.measures import DEFAULT_WINDOW_WEEKS, MAX_WINDOW_WEEKS, collection_ends_at, utc_midnight
 from learning.models import LearningEvent
 from learning.selectors.uptake import REPORT_PRACTICE_FIELDS, UptakeReport, uptake_report
 from practices.models import Arm, Nation, Practice
@@ -159,7 +159,7 @@ def weekly_accesses(report: UptakeReport, filters: Filters) -> tuple[list[date],
     practice_arms = {}
     for practice in selected_practices(filters):
         practice_arms[practice.pk] = practice.arm
-    withdrawn = {p.pk: utc_midnight(p.withdrawn_on) for p in Practice.objects.filter(
+    withdrawn = {p.pk: collection_ends_at(p.withdrawn_on) for p in Practice.objects.filter(
         pk__in=practice_arms, withdrawn_on__isnull=False)}
     views = LearningEvent.objects.views().filter(practice_id__in=practice_arms)
     if filters.start:

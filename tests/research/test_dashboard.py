@@ -176,3 +176,30 @@ def test_learners_get_no_admin(client):
     learner = make_user()
     client.force_login(learner)
     assert client.get(DASHBOARD).status_code in (302, 403)
+
+
+def test_weekly_accesses_stop_at_the_withdrawal_dates_uk_midnight_as_the_report_does():
+    from datetime import UTC, datetime
+
+    from learning import services
+    from practices.models import Arm, WithdrawalDataChoice
+    from tests.learning.factories import build_module, sections_of
+    from tests.practices.factories import make_practice
+
+    module = build_module(slug="team", kind="team", sections=[(1, 0)])
+    (section,) = sections_of(module)
+    practice = make_practice(arm=Arm.IMPLEMENTATION, trial_id="IMP-BST", randomised_on=date(2026, 5, 4))
+    member = make_member(practice, on=date(2026, 5, 4))
+    services.record_access(membership=member, module=module, section=section, at=datetime(2026, 6, 8, 12, tzinfo=UTC))
+    # 23:30 UTC on 9 June is 00:30 on 10 June in the UK: after collection ends for a withdrawal on 10 June.
+    services.record_access(membership=member, module=module, section=section, at=datetime(2026, 6, 9, 23, 30, tzinfo=UTC))
+    practice.withdrawn_on = date(2026, 6, 10)
+    practice.withdrawal_data_choice = WithdrawalDataChoice.RETAIN
+    practice.save()
+    filters = Filters()
+    report = report_for(filters)
+    (row,) = [p for p in report.practices if p.trial_id == "IMP-BST"]
+    assert row.modules["team"].accesses == 1
+    weeks, series = weekly_accesses(report, filters)
+    (implementation,) = [s for s in series if s.arm == "implementation"]
+    assert sum(y for _x, y in implementation.points) == 1
